@@ -1,0 +1,263 @@
+//! Errors: one [`Error`] type for every call, and [`ConfigError`] for building a client.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+/// A service error code, typed for every code in the vendor's table, raw otherwise.
+///
+/// The table (HTTP 400 unless noted) is in the spec's `Error.error_code` description.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// `SDK.COMMON.1001`: a parameter is blank (missing header or field).
+    ParameterBlank,
+    /// `SDK.COMMON.1002`: a parameter has a bad format.
+    ParameterFormat,
+    /// `SDK.COMMON.1003`: the device information is incomplete.
+    DeviceInfoIncomplete,
+    /// `SDK.COMMON.1004`: a signature could not be decrypted.
+    SignatureDecryption,
+    /// `SDK.COMMON.1005`: something (a token, a code) has expired.
+    Expired,
+    /// `SDK.COMMON.1006`: a parameter is wrong (e.g. an unknown state token).
+    ParameterError,
+    /// `SDK.COMMON.1007`: a parameter has the wrong type.
+    WrongType,
+    /// `SDK.COMMON.1008`: the system is busy (HTTP 500). Retryable.
+    SystemBusy,
+    /// `SDK.COMMON.1009`: unknown authentication configuration.
+    UnknownAuthConfig,
+    /// `SDK.COMMON.1010`: the global configuration is unavailable.
+    GlobalConfigUnavailable,
+    /// `SDK.COMMON.1011`: the area-code configuration is unavailable.
+    AreaCodeConfigUnavailable,
+    /// `SDK.COMMON.1012`: the `X-client-id` is not a known application.
+    InvalidClientId,
+    /// `SDK.COMMON.1013`: the user does not exist.
+    UserNotFound,
+    /// `SDK.COMMON.1014`: the application's private key was not found.
+    AppPrivateKeyNotFound,
+    /// `SDK.LOGIN.1001`: an interface call failed.
+    LoginInterfaceError,
+    /// `SDK.LOGIN.1002`: the user is not bound.
+    UserNotBound,
+    /// `SDK.LOGIN.1003`: the account is locked after too many failures.
+    AccountLocked,
+    /// `SDK.LOGIN.1004`: failed to obtain information.
+    LoginInfoUnavailable,
+    /// `SDK.SMS.1005`: the SMS verification code is wrong.
+    SmsCodeWrong,
+    /// `SDK.SMS.1006`: the e-mail verification code is wrong.
+    EmailCodeWrong,
+    /// A code this version does not know, kept as sent.
+    Other(String),
+}
+
+const CODES: [(&str, ErrorCode); 20] = [
+    ("SDK.COMMON.1001", ErrorCode::ParameterBlank),
+    ("SDK.COMMON.1002", ErrorCode::ParameterFormat),
+    ("SDK.COMMON.1003", ErrorCode::DeviceInfoIncomplete),
+    ("SDK.COMMON.1004", ErrorCode::SignatureDecryption),
+    ("SDK.COMMON.1005", ErrorCode::Expired),
+    ("SDK.COMMON.1006", ErrorCode::ParameterError),
+    ("SDK.COMMON.1007", ErrorCode::WrongType),
+    ("SDK.COMMON.1008", ErrorCode::SystemBusy),
+    ("SDK.COMMON.1009", ErrorCode::UnknownAuthConfig),
+    ("SDK.COMMON.1010", ErrorCode::GlobalConfigUnavailable),
+    ("SDK.COMMON.1011", ErrorCode::AreaCodeConfigUnavailable),
+    ("SDK.COMMON.1012", ErrorCode::InvalidClientId),
+    ("SDK.COMMON.1013", ErrorCode::UserNotFound),
+    ("SDK.COMMON.1014", ErrorCode::AppPrivateKeyNotFound),
+    ("SDK.LOGIN.1001", ErrorCode::LoginInterfaceError),
+    ("SDK.LOGIN.1002", ErrorCode::UserNotBound),
+    ("SDK.LOGIN.1003", ErrorCode::AccountLocked),
+    ("SDK.LOGIN.1004", ErrorCode::LoginInfoUnavailable),
+    ("SDK.SMS.1005", ErrorCode::SmsCodeWrong),
+    ("SDK.SMS.1006", ErrorCode::EmailCodeWrong),
+];
+
+impl ErrorCode {
+    /// The typed code for a raw `error_code`.
+    pub fn parse(raw: &str) -> ErrorCode {
+        CODES
+            .iter()
+            .find(|(text, _)| *text == raw)
+            .map(|(_, code)| code.clone())
+            .unwrap_or_else(|| ErrorCode::Other(raw.to_owned()))
+    }
+
+    /// The code as the service writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ErrorCode::Other(raw) => raw,
+            known => CODES
+                .iter()
+                .find(|(_, code)| code == known)
+                .map_or("", |(text, _)| text),
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An error answered by the service: `{"error_code", "error_msg"}` with its HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    /// The HTTP status (400 for most errors, 500 for `SDK.COMMON.1008`).
+    pub status: StatusCode,
+    /// The typed error code; [`ErrorCode::as_str`] gives the raw one.
+    pub code: ErrorCode,
+    /// The service's message, in the language asked for with `X-L`.
+    pub message: String,
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} (HTTP {}): {}",
+            self.code,
+            self.status.as_u16(),
+            self.message
+        )
+    }
+}
+
+/// Everything that can go wrong in a call. Never contains a secret.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The service refused the call with a documented error body.
+    #[error("the service refused the call: {0}")]
+    Api(ApiError),
+    /// An argument was refused before anything was sent.
+    #[error("invalid {field}: {reason}; nothing was sent")]
+    InvalidInput {
+        /// Which argument.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The call did not complete within the configured timeout.
+    #[error("no complete answer within {timeout:?}")]
+    Timeout {
+        /// The timeout that ran out.
+        timeout: Duration,
+        /// The underlying error.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The connection failed (DNS, TCP, TLS, reset...).
+    #[error("transport error: {0}")]
+    Transport(#[source] reqwest::Error),
+    /// The answer was not what the API documents (an HTML page from a proxy, a 200 whose
+    /// body is not the documented JSON, a redirect, a success without a session...).
+    #[error("unexpected response{}: {reason}{}", status_text(*.status), excerpt_text(.excerpt))]
+    UnexpectedResponse {
+        /// The HTTP status, when one was received.
+        status: Option<StatusCode>,
+        /// What was wrong with it.
+        reason: String,
+        /// The start of the body, with secret fields masked.
+        excerpt: String,
+    },
+    /// The service answered 200 without a session (e.g. `status: ACCESS_DENIED`).
+    #[error("the service answered status {status} without a session")]
+    NotSignedIn {
+        /// The `status` it answered.
+        status: String,
+    },
+}
+
+fn status_text(status: Option<StatusCode>) -> String {
+    status.map_or_else(String::new, |s| format!(" (HTTP {})", s.as_u16()))
+}
+
+fn excerpt_text(excerpt: &str) -> String {
+    if excerpt.is_empty() {
+        String::new()
+    } else {
+        format!("; body starts: {excerpt:?}")
+    }
+}
+
+impl Error {
+    /// The service error, if the service answered one.
+    pub fn api(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The typed service error code, if any.
+    pub fn code(&self) -> Option<&ErrorCode> {
+        self.api().map(|e| &e.code)
+    }
+
+    /// The HTTP status, when a response was received.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Api(e) => Some(e.status),
+            Error::UnexpectedResponse { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// Whether the same call may succeed if tried again later: timeouts, connection
+    /// failures, `SDK.COMMON.1008` (system busy) and HTTP 408, 429, 502, 503, 504.
+    ///
+    /// The SDK never retries a call that changes state (a password change) by itself: after
+    /// a timeout the first attempt may have taken effect, and a retry then fails with an
+    /// expired state token. The caller decides.
+    pub fn is_retryable(&self) -> bool {
+        let retryable_status = |s: StatusCode| {
+            matches!(s.as_u16(), 408 | 429 | 502 | 503 | 504)
+        };
+        match self {
+            Error::Timeout { .. } | Error::Transport(_) => true,
+            Error::Api(e) => e.code == ErrorCode::SystemBusy || retryable_status(e.status),
+            Error::UnexpectedResponse { status, .. } => status.is_some_and(retryable_status),
+            Error::InvalidInput { .. } | Error::NotSignedIn { .. } => false,
+        }
+    }
+}
+
+/// Why a [`Client`](crate::Client) could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A required setting was not given.
+    #[error("missing {what} (set it on the builder or in {env})")]
+    Missing {
+        /// The setting.
+        what: &'static str,
+        /// The environment variable that can provide it.
+        env: &'static str,
+    },
+    /// The base URL is not usable.
+    #[error("invalid base URL {url:?}: {reason}")]
+    BaseUrl {
+        /// The URL as given.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// A setting that becomes a header has a character a header cannot carry.
+    #[error("invalid {what}: {reason}")]
+    Value {
+        /// The setting.
+        what: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The HTTP client could not be created (e.g. no TLS roots).
+    #[error("cannot create the HTTP client: {0}")]
+    Http(#[source] reqwest::Error),
+}

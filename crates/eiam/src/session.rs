@@ -1,0 +1,103 @@
+//! The session a successful password change (or login) starts.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::error::Error;
+use crate::secret::{IdToken, SessionToken};
+
+/// The `status` of a session answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionStatus {
+    /// `SUCCESS`: signed in.
+    Success,
+    /// `ACCESS_DENIED`: the user may not sign in to this application.
+    AccessDenied,
+    /// A value this version does not know, kept as sent.
+    Other(String),
+}
+
+impl SessionStatus {
+    /// The typed status for a raw value.
+    pub fn parse(raw: &str) -> SessionStatus {
+        match raw {
+            "SUCCESS" => SessionStatus::Success,
+            "ACCESS_DENIED" => SessionStatus::AccessDenied,
+            other => SessionStatus::Other(other.to_owned()),
+        }
+    }
+
+    /// The value as the service writes it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            SessionStatus::Success => "SUCCESS",
+            SessionStatus::AccessDenied => "ACCESS_DENIED",
+            SessionStatus::Other(raw) => raw,
+        }
+    }
+}
+
+impl fmt::Display for SessionStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A signed-in session. `Debug` shows the status and lifetime, never the tokens.
+#[derive(Debug, Clone)]
+pub struct Session {
+    status: SessionStatus,
+    session_token: SessionToken,
+    expires_in: Duration,
+    id_token: Option<IdToken>,
+}
+
+impl Session {
+    /// Builds a session from the service's answer: a `SUCCESS` (or unknown) status with a
+    /// session token and its lifetime. A status without a session token is
+    /// [`Error::NotSignedIn`]; a session token without `expire` is an unexpected response.
+    pub(crate) fn from_response(body: eiam_api::types::SessionResponse) -> Result<Session, Error> {
+        let status = SessionStatus::parse(&body.status);
+        let Some(token) = body.session_token.filter(|t| !t.is_empty()) else {
+            return Err(Error::NotSignedIn {
+                status: body.status,
+            });
+        };
+        let expire = body.expire.ok_or_else(|| Error::UnexpectedResponse {
+            status: Some(reqwest::StatusCode::OK),
+            reason: "a session_token without `expire`".into(),
+            excerpt: String::new(),
+        })?;
+        let expires_in = u64::try_from(expire).map_err(|_| Error::UnexpectedResponse {
+            status: Some(reqwest::StatusCode::OK),
+            reason: format!("a negative `expire` ({expire})"),
+            excerpt: String::new(),
+        })?;
+        Ok(Session {
+            status,
+            session_token: SessionToken::new(token),
+            expires_in: Duration::from_secs(expires_in),
+            id_token: body.id_token.filter(|t| !t.is_empty()).map(IdToken::new),
+        })
+    }
+
+    /// The answered status (normally [`SessionStatus::Success`]).
+    pub fn status(&self) -> &SessionStatus {
+        &self.status
+    }
+
+    /// The session token.
+    pub fn session_token(&self) -> &SessionToken {
+        &self.session_token
+    }
+
+    /// How long the session token is valid, from the moment of the answer.
+    pub fn expires_in(&self) -> Duration {
+        self.expires_in
+    }
+
+    /// The id token, when the service sent one (EIAM does; OneAccess documents none).
+    pub fn id_token(&self) -> Option<&IdToken> {
+        self.id_token.as_ref()
+    }
+}
