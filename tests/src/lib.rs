@@ -170,7 +170,9 @@ pub fn vendor_client(base_url: &str) -> eiam::ClientBuilder {
 
 /// A file of the repository, by its path from the repository root.
 pub fn repo_file(path: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(path)
 }
 
 /// The bytes of a vendor fixture (`tests/fixtures/vendor/NAME`).

@@ -36,14 +36,20 @@ async fn html_502_from_a_proxy_is_an_unexpected_response_with_status_and_excerpt
     let canned = Canned {
         status: axum::http::StatusCode::BAD_GATEWAY,
         headers: vec![("content-type", "text/html".into())],
-        body: b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>".to_vec(),
+        body: b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+            .to_vec(),
     };
     let (result, _) = call(canned).await;
     let err = result.expect_err("must fail");
     match &err {
-        Error::UnexpectedResponse { status, excerpt, .. } => {
+        Error::UnexpectedResponse {
+            status, excerpt, ..
+        } => {
             assert_eq!(status.map(|s| s.as_u16()), Some(502));
-            assert!(excerpt.starts_with("<html><head><title>502 Bad Gateway"), "{excerpt}");
+            assert!(
+                excerpt.starts_with("<html><head><title>502 Bad Gateway"),
+                "{excerpt}"
+            );
         }
         other => panic!("wrong error: {other:?}"),
     }
@@ -60,7 +66,10 @@ async fn system_busy_500_is_a_retryable_api_error() {
     assert_eq!(err.code(), Some(&ErrorCode::SystemBusy));
     assert_eq!(err.status().map(|s| s.as_u16()), Some(500));
     assert!(err.is_retryable());
-    assert_eq!(sent, 1, "the client must not retry a password change by itself");
+    assert_eq!(
+        sent, 1,
+        "the client must not retry a password change by itself"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +77,11 @@ async fn a_200_that_is_not_json_keeps_its_status() {
     let (result, _) = call(Canned::json(200, "<html>maintenance</html>")).await;
     let err = result.expect_err("must fail");
     match &err {
-        Error::UnexpectedResponse { status, excerpt, reason } => {
+        Error::UnexpectedResponse {
+            status,
+            excerpt,
+            reason,
+        } => {
             assert_eq!(status.map(|s| s.as_u16()), Some(200));
             assert_eq!(excerpt, "<html>maintenance</html>");
             assert!(reason.contains("not the documented JSON"), "{reason}");
@@ -80,11 +93,15 @@ async fn a_200_that_is_not_json_keeps_its_status() {
 
 #[tokio::test]
 async fn a_truncated_success_body_never_shows_its_tokens() {
-    let body = r#"{"status":"SUCCESS","expire":43200,"session_token":"sess-leak-1","id_token":"eyJleak"#;
+    let body =
+        r#"{"status":"SUCCESS","expire":43200,"session_token":"sess-leak-1","id_token":"eyJleak"#;
     let (result, _) = call(Canned::json(200, body)).await;
     let err = result.expect_err("must fail");
     let printed = format!("{err} {err:?}");
-    assert!(!printed.contains("sess-leak-1") && !printed.contains("eyJleak"), "{printed}");
+    assert!(
+        !printed.contains("sess-leak-1") && !printed.contains("eyJleak"),
+        "{printed}"
+    );
     assert!(printed.contains(r#"\"status\":\"SUCCESS\""#), "{printed}");
 }
 
@@ -94,7 +111,10 @@ async fn an_unknown_error_code_is_kept_raw() {
     let (result, _) = call(Canned::json(400, body)).await;
     let err = result.expect_err("must fail");
     assert_eq!(err.code(), Some(&ErrorCode::Other("SDK.PWD.1234".into())));
-    assert_eq!(err.api().map(|a| a.message.as_str()), Some("Password reused."));
+    assert_eq!(
+        err.api().map(|a| a.message.as_str()),
+        Some("Password reused.")
+    );
 }
 
 #[tokio::test]
@@ -130,7 +150,9 @@ async fn a_redirect_is_not_followed() {
 
 #[tokio::test]
 async fn a_server_that_never_answers_times_out() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = listener.local_addr().expect("addr");
     // Accept and hold the connection without answering.
     let holder = tokio::spawn(async move {
@@ -162,7 +184,9 @@ async fn a_refused_connection_is_a_transport_error() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     drop(listener);
-    let client = vendor_client(&format!("http://{addr}")).build().expect("client");
+    let client = vendor_client(&format!("http://{addr}"))
+        .build()
+        .expect("client");
     let err = client
         .update_password_by_email(
             &StateToken::new(SECRETS[0]),
@@ -178,7 +202,9 @@ async fn a_refused_connection_is_a_transport_error() {
 
 #[tokio::test]
 async fn blank_inputs_are_refused_before_sending() {
-    let server = CannedServer::start(Canned::json(200, "{}")).await.expect("server");
+    let server = CannedServer::start(Canned::json(200, "{}"))
+        .await
+        .expect("server");
     let client = vendor_client(&server.base_url()).build().expect("client");
     let cases = [
         ("state_token", "", "1234", "P@ssw0rd123"),

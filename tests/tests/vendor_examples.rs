@@ -21,7 +21,9 @@ async fn call_against(canned: Canned) -> Result<eiam::Session, eiam::Error> {
 async fn documented_success_decodes_to_a_session() {
     let body = vendor_fixture("success-200.json");
     let documented: Value = serde_json::from_slice(&body).expect("fixture is JSON");
-    let session = call_against(Canned::json(200, body)).await.expect("success");
+    let session = call_against(Canned::json(200, body))
+        .await
+        .expect("success");
     assert_eq!(session.status(), &SessionStatus::Success);
     assert_eq!(session.expires_in(), std::time::Duration::from_secs(43200));
     assert_eq!(
@@ -72,8 +74,8 @@ fn spec_examples_are_the_vendors_documents() {
         fixture("success-200.json")
     );
     assert_eq!(
-        spec["components"]["responses"]["ClientError"]["content"]["application/json"]["examples"]
-            ["vendor"]["value"],
+        spec["components"]["responses"]["ClientError"]["content"]["application/json"]["examples"]["vendor"]
+            ["value"],
         fixture("error-400.json")
     );
 }
@@ -81,17 +83,30 @@ fn spec_examples_are_the_vendors_documents() {
 #[test]
 fn every_documented_error_code_has_a_typed_kind() {
     let codes = [
-        "SDK.COMMON.1001", "SDK.COMMON.1002", "SDK.COMMON.1003", "SDK.COMMON.1004",
-        "SDK.COMMON.1005", "SDK.COMMON.1006", "SDK.COMMON.1007", "SDK.COMMON.1008",
-        "SDK.COMMON.1009", "SDK.COMMON.1010", "SDK.COMMON.1011", "SDK.COMMON.1012",
-        "SDK.COMMON.1013", "SDK.COMMON.1014", "SDK.LOGIN.1001", "SDK.LOGIN.1002",
-        "SDK.LOGIN.1003", "SDK.LOGIN.1004",
+        "SDK.COMMON.1001",
+        "SDK.COMMON.1002",
+        "SDK.COMMON.1003",
+        "SDK.COMMON.1004",
+        "SDK.COMMON.1005",
+        "SDK.COMMON.1006",
+        "SDK.COMMON.1007",
+        "SDK.COMMON.1008",
+        "SDK.COMMON.1009",
+        "SDK.COMMON.1010",
+        "SDK.COMMON.1011",
+        "SDK.COMMON.1012",
+        "SDK.COMMON.1013",
+        "SDK.COMMON.1014",
+        "SDK.LOGIN.1001",
+        "SDK.LOGIN.1002",
+        "SDK.LOGIN.1003",
+        "SDK.LOGIN.1004",
     ];
     let spec = spec();
-    let described = spec["components"]["schemas"]["Error"]["properties"]["error_code"]
-        ["description"]
-        .as_str()
-        .expect("description");
+    let described =
+        spec["components"]["schemas"]["Error"]["properties"]["error_code"]["description"]
+            .as_str()
+            .expect("description");
     let mut kinds = std::collections::HashSet::new();
     for code in codes {
         let typed = ErrorCode::parse(code);

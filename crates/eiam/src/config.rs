@@ -237,11 +237,11 @@ impl ClientBuilder {
             header_safe(what, &value)?;
             Ok::<String, ConfigError>(value)
         };
-        let optional = |value: Option<String>, what: &'static str| {
-            match value.filter(|v| !v.trim().is_empty()) {
-                Some(v) => header_safe(what, &v).map(|()| Some(v)),
-                None => Ok(None),
-            }
+        let optional = |value: Option<String>, what: &'static str| match value
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(v) => header_safe(what, &v).map(|()| Some(v)),
+            None => Ok(None),
         };
         let headers = CommonHeaders {
             client_id: required(self.client_id, "client id", env::CLIENT_ID)?,
@@ -295,7 +295,9 @@ impl ClientBuilder {
             "http" if is_loopback(&url) => Err(bad(
                 "plain http is refused unless allowed for loopback hosts (allow_http_loopback)",
             )),
-            "http" => Err(bad("plain http is allowed only for loopback hosts; use https")),
+            "http" => Err(bad(
+                "plain http is allowed only for loopback hosts; use https",
+            )),
             _ => Err(bad("the scheme must be https")),
         }
     }

@@ -217,9 +217,7 @@ impl Error {
     /// a timeout the first attempt may have taken effect, and a retry then fails with an
     /// expired state token. The caller decides.
     pub fn is_retryable(&self) -> bool {
-        let retryable_status = |s: StatusCode| {
-            matches!(s.as_u16(), 408 | 429 | 502 | 503 | 504)
-        };
+        let retryable_status = |s: StatusCode| matches!(s.as_u16(), 408 | 429 | 502 | 503 | 504);
         match self {
             Error::Timeout { .. } | Error::Transport(_) => true,
             Error::Api(e) => e.code == ErrorCode::SystemBusy || retryable_status(e.status),

@@ -190,7 +190,8 @@ mod tests {
 
     #[test]
     fn excerpts_mask_secret_fields_even_in_broken_json() {
-        let body = br#"{"status":"SUCCESS","session_token":"LGTiTNVD","id_token" : "eyJ.x.y","expire":4"#;
+        let body =
+            br#"{"status":"SUCCESS","session_token":"LGTiTNVD","id_token" : "eyJ.x.y","expire":4"#;
         let e = excerpt(body);
         assert!(!e.contains("LGTiTNVD") && !e.contains("eyJ.x.y"), "{e}");
         assert!(e.contains(r#""session_token":"***""#), "{e}");

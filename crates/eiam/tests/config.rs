@@ -13,7 +13,11 @@ fn complete() -> ClientBuilder {
 }
 
 fn base_url_error(url: &str, allow_http: bool) -> Option<String> {
-    match complete().base_url(url).allow_http_loopback(allow_http).build() {
+    match complete()
+        .base_url(url)
+        .allow_http_loopback(allow_http)
+        .build()
+    {
         Ok(_) => None,
         Err(ConfigError::BaseUrl { reason, .. }) => Some(reason),
         Err(other) => panic!("{url}: unexpected error {other:?}"),
@@ -36,12 +40,21 @@ fn https_is_accepted_and_trailing_slashes_are_trimmed() {
 
 #[test]
 fn plain_http_needs_a_loopback_host_and_the_opt_in() {
-    for url in ["http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:9", "http://127.8.9.10"] {
+    for url in [
+        "http://127.0.0.1:8080",
+        "http://localhost:1",
+        "http://[::1]:9",
+        "http://127.8.9.10",
+    ] {
         assert_eq!(base_url_error(url, true), None, "{url} with opt-in");
         let reason = base_url_error(url, false).expect("refused without opt-in");
         assert!(reason.contains("allow_http_loopback"), "{reason}");
     }
-    for url in ["http://tenant.example.com", "http://10.0.0.1", "http://localhost.evil.com"] {
+    for url in [
+        "http://tenant.example.com",
+        "http://10.0.0.1",
+        "http://localhost.evil.com",
+    ] {
         let reason = base_url_error(url, true).expect("refused even with opt-in");
         assert!(reason.contains("use https"), "{url}: {reason}");
     }
@@ -69,7 +82,16 @@ fn required_settings_name_their_environment_variable() {
         .agent("agent")
         .build()
         .expect_err("client id missing");
-    assert!(matches!(err, ConfigError::Missing { env: "EIAM_CLIENT_ID", .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            ConfigError::Missing {
+                env: "EIAM_CLIENT_ID",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("EIAM_CLIENT_ID"), "{err}");
     let err = complete().build().expect_err("base url missing");
     assert!(err.to_string().contains("EIAM_BASE_URL"), "{err}");
