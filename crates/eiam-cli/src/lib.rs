@@ -173,8 +173,7 @@ fn client_from(global: &GlobalArgs, io: &Io<'_>) -> Result<eiam::Client, Failure
             (io.env)(name)
         }
     };
-    let config_failure =
-        |e: eiam::ConfigError| Failure::from_config(&e, global.allow_http_loopback);
+    let config_failure = |e: eiam::ConfigError| Failure::from_config(&e);
     let mut builder = eiam::ClientBuilder::from_lookup(lookup).map_err(config_failure)?;
     if let Some(url) = &global.base_url {
         builder = builder.base_url(url);

@@ -107,51 +107,25 @@ impl Failure {
                 exit: Exit::Failure,
             };
         }
-        let kind = match e {
-            eiam::Error::Timeout { .. } => "timeout",
-            eiam::Error::Transport(_) => "transport",
-            eiam::Error::UnexpectedResponse { .. } => "unexpected_response",
-            eiam::Error::InvalidInput { .. } => "invalid_input",
-            eiam::Error::NotSignedIn { .. } => "not_signed_in",
-            _ => "error",
-        };
-        let mut failure = Self::other(kind, error_chain(e));
+        let mut failure = Self::other(e.kind(), error_chain(e));
         failure.status = e.status().map(|s| s.as_u16());
         failure
     }
 
     /// The failure of building a client from the flags and the environment.
-    pub(crate) fn from_config(e: &eiam::ConfigError, allow_http_loopback: bool) -> Self {
+    pub(crate) fn from_config(e: &eiam::ConfigError) -> Self {
         match e {
             eiam::ConfigError::Missing { what, env } => Self::config(format!(
                 "missing {what}: give {} or set {env}",
                 flag_of(env)
             )),
-            eiam::ConfigError::BaseUrl { url, .. }
-                if !allow_http_loopback && is_http_loopback(url) =>
-            {
-                Self::config(format!(
-                    "invalid base URL {url:?}: plain http to a loopback host needs \
+            eiam::ConfigError::PlainHttpNotAllowed { url } => Self::config(format!(
+                "invalid base URL {url:?}: plain http to a loopback host needs \
                      --allow-http-loopback (for the local emulator)"
-                ))
-            }
+            )),
             _ => Self::config(error_chain(e)),
         }
     }
-}
-
-/// Whether `url` is a plain http URL of a loopback host.
-fn is_http_loopback(url: &str) -> bool {
-    let Ok(url) = reqwest::Url::parse(url.trim()) else {
-        return false;
-    };
-    url.scheme() == "http"
-        && match url.host() {
-            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-            None => false,
-        }
 }
 
 /// The flag that sets what an environment variable sets.
@@ -296,22 +270,12 @@ mod tests {
             what: "client id",
             env: eiam::env::CLIENT_ID,
         };
-        let f = Failure::from_config(&e, false);
+        let f = Failure::from_config(&e);
         assert_eq!(
             f.message,
             "missing client id: give --client-id or set EIAM_CLIENT_ID"
         );
         assert_eq!(f.exit, Exit::Usage);
-    }
-
-    #[test]
-    fn loopback_http_urls_are_recognised() {
-        assert!(is_http_loopback("http://127.0.0.1:8080"));
-        assert!(is_http_loopback("http://[::1]:1/"));
-        assert!(is_http_loopback("http://LocalHost"));
-        assert!(!is_http_loopback("https://127.0.0.1"));
-        assert!(!is_http_loopback("http://example.com"));
-        assert!(!is_http_loopback("not a url"));
     }
 
     #[test]

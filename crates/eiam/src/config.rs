@@ -256,7 +256,12 @@ impl ClientBuilder {
             tenant_id: optional(self.tenant_id, "tenant id")?,
             language: self.language,
         };
-        let http = reqwest::Client::builder()
+        let mut http = reqwest::Client::builder();
+        if is_loopback(&base_url) {
+            // A proxy configured for the outside world must not see loopback traffic.
+            http = http.no_proxy();
+        }
+        let http = http
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
             // A password change must not be replayed to wherever a redirect points.
@@ -292,9 +297,9 @@ impl ClientBuilder {
         match url.scheme() {
             "https" => Ok(url),
             "http" if is_loopback(&url) && self.allow_http_loopback => Ok(url),
-            "http" if is_loopback(&url) => Err(bad(
-                "plain http is refused unless allowed for loopback hosts (allow_http_loopback)",
-            )),
+            "http" if is_loopback(&url) => Err(ConfigError::PlainHttpNotAllowed {
+                url: raw.to_owned(),
+            }),
             "http" => Err(bad(
                 "plain http is allowed only for loopback hosts; use https",
             )),

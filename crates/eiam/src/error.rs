@@ -210,6 +210,20 @@ impl Error {
         }
     }
 
+    /// A short, stable name of the kind of error, for logs and machine-readable output:
+    /// `api`, `invalid_input`, `timeout`, `transport`, `unexpected_response`,
+    /// `not_signed_in`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Api(_) => "api",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport(_) => "transport",
+            Error::UnexpectedResponse { .. } => "unexpected_response",
+            Error::NotSignedIn { .. } => "not_signed_in",
+        }
+    }
+
     /// Whether the same call may succeed if tried again later: timeouts, connection
     /// failures, `SDK.COMMON.1008` (system busy) and HTTP 408, 429, 502, 503, 504.
     ///
@@ -246,6 +260,13 @@ pub enum ConfigError {
         url: String,
         /// Why.
         reason: String,
+    },
+    /// A plain `http://` base URL of a loopback host, without the opt-in
+    /// ([`ClientBuilder::allow_http_loopback`](crate::ClientBuilder::allow_http_loopback)).
+    #[error("plain http base URL {url:?}: allowed for loopback hosts only after opting in")]
+    PlainHttpNotAllowed {
+        /// The URL as given.
+        url: String,
     },
     /// A setting that becomes a header has a character a header cannot carry.
     #[error("invalid {what}: {reason}")]

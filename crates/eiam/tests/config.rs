@@ -20,6 +20,7 @@ fn base_url_error(url: &str, allow_http: bool) -> Option<String> {
     {
         Ok(_) => None,
         Err(ConfigError::BaseUrl { reason, .. }) => Some(reason),
+        Err(ConfigError::PlainHttpNotAllowed { .. }) => Some("needs allow_http_loopback".into()),
         Err(other) => panic!("{url}: unexpected error {other:?}"),
     }
 }
