@@ -8,6 +8,83 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 /// Types used as operation parameters and responses.
 #[allow(clippy::all)]
 pub mod types {
+    ///A slider captcha. The vendor's answer also carries other fields, null in its example; clients ignore what they do not know.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Captcha {
+        ///The jigsaw piece to slide into the background (PNG, base64).
+        #[serde(
+            rename = "jigsawImageBase64",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub jigsaw_image_base64: ::std::option::Option<::std::string::String>,
+        ///The background image (PNG, base64).
+        #[serde(
+            rename = "originalImageBase64",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub original_image_base64: ::std::option::Option<::std::string::String>,
+        ///Unused in this call (null or false).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub result: ::std::option::Option<bool>,
+        ///A key the web widget may use to encrypt the answer; null when not used.
+        #[serde(
+            rename = "secretKey",
+            skip_serializing_if = "::std::option::Option::is_none"
+        )]
+        pub secret_key: ::std::option::Option<::std::string::String>,
+        ///The captcha's id, sent back with the answer.
+        pub token: ::std::string::String,
+    }
+    impl Captcha {
+        pub fn builder() -> builder::Captcha {
+            Default::default()
+        }
+    }
+    ///Proof that a captcha was solved, for one code send.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CaptchaToken {
+        ///`<token>---<point_json>`, to pass to the send call.
+        pub captcha_token: ::std::string::String,
+    }
+    impl CaptchaToken {
+        pub fn builder() -> builder::CaptchaToken {
+            Default::default()
+        }
+    }
+    ///Where the user slid the jigsaw piece.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct CaptchaVerifyRequest {
+        ///A JSON object in a string: `{"x":<float>,"y":5.0}`.
+        pub point_json: ::std::string::String,
+        ///The e-mail address or mobile number the code will be sent to.
+        pub sender: ::std::string::String,
+        ///The `token` of the captcha.
+        pub token: ::std::string::String,
+    }
+    impl CaptchaVerifyRequest {
+        pub fn builder() -> builder::CaptchaVerifyRequest {
+            Default::default()
+        }
+    }
+    ///Where and why to send an e-mail code.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct EmailSendRequest {
+        ///The `captcha_token` of a solved captcha.
+        pub captcha_token: ::std::string::String,
+        ///The address to send the code to.
+        pub email: ::std::string::String,
+        /**What the code is for. Documented values: `LOGIN_EMS`, `REGISTER_EMS`,
+`MFA_AUTH_EMS`, `FORGET_PWD_EMS`, `BIND_EMAIL_EMS`, `UPDATE_EMAIL_EMS`, and
+`CHANGE_PWD_EMS` (changing an expired password, and the logged-in change).
+*/
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+    }
+    impl EmailSendRequest {
+        pub fn builder() -> builder::EmailSendRequest {
+            Default::default()
+        }
+    }
     ///Every error the service returns.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Error {
@@ -32,7 +109,15 @@ pub mod types {
 * `SDK.LOGIN.1003` locked after too many failures; unlocks in {0} min {1} s
 * `SDK.LOGIN.1004` failed to obtain information
 
-Other codes exist (for example `SDK.SMS.1005`); clients keep unknown codes raw.
+Documented elsewhere by the vendors:
+
+* `SDK.SMS.1005` wrong SMS verification code (EIAM, change-by-mobile)
+* `SDK.SMS.1006` wrong e-mail verification code (EIAM, change-by-email)
+* `LOGIN.0002` wrong account name or password, with the remaining attempts (OneAccess)
+* `CAPTCHA.0002` wrong captcha answer, `CAPTCHA.0003` captcha token expired,
+  `CAPTCHA.0004` captcha token invalid (OneAccess)
+
+Other codes exist; clients keep unknown codes raw.
 */
         pub error_code: ::std::string::String,
         ///Human-readable message, in the language chosen by `X-L` (`zh` or `en`).
@@ -40,6 +125,80 @@ Other codes exist (for example `SDK.SMS.1005`); clients keep unknown codes raw.
     }
     impl Error {
         pub fn builder() -> builder::Error {
+            Default::default()
+        }
+    }
+    ///A fresh id_token, and the session token to keep using.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct IdTokenResponse {
+        ///The session token's validity in seconds (the vendor's example - 604800).
+        pub expire: i64,
+        ///The new id_token (RS256 JWT). Secret.
+        pub id_token: ::std::string::String,
+        ///The session token to use from now on (rotated when the tenant enables automatic refresh). Secret.
+        pub session_token: ::std::string::String,
+    }
+    impl IdTokenResponse {
+        pub fn builder() -> builder::IdTokenResponse {
+            Default::default()
+        }
+    }
+    ///A user name and password.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LoginRequest {
+        ///The user's password, in plain text inside TLS. Secret.
+        pub password: ::std::string::String,
+        ///The user's login name (user name, mobile number or e-mail, as the tenant allows).
+        pub user_name: ::std::string::String,
+    }
+    impl LoginRequest {
+        pub fn builder() -> builder::LoginRequest {
+            Default::default()
+        }
+    }
+    ///The outcome of a login. `status` says which other fields are present: `SUCCESS` comes with `session_token`, `id_token` and `expire`; `PASSWORD_WARN`, `PASSWORD_EXPIRED` and `MFA_AUTH` with `state_token` (and, for the first two, `data`).
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct LoginResponse {
+        ///With `PASSWORD_WARN` and `PASSWORD_EXPIRED`, a JSON object in a string: the password policy, with at least `minLength`, `maxLength` and `regEx` (a Java regular expression); other keys may follow.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub data: ::std::option::Option<::std::string::String>,
+        ///With `SUCCESS`, the session token's validity in seconds (the vendor's example - 604800).
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub expire: ::std::option::Option<i64>,
+        ///With `SUCCESS`, an RS256 JWT with the user's claims (2 hours by default). Secret.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub id_token: ::std::option::Option<::std::string::String>,
+        ///With `SUCCESS`, the user's session token. Secret.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub session_token: ::std::option::Option<::std::string::String>,
+        ///With `PASSWORD_WARN`, `PASSWORD_EXPIRED` and `MFA_AUTH`, the temporary token of the next step (the `X-state-token` header). Secret.
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub state_token: ::std::option::Option<::std::string::String>,
+        /**The outcome. Documented values:
+
+* `SUCCESS`: signed in.
+* `PASSWORD_WARN`: the password is about to expire; change it or skip.
+* `PASSWORD_EXPIRED`: the password has expired and must be changed.
+* `MFA_AUTH`: a second factor is needed.
+* `ACCESS_DENIED`: the user may not sign in.
+
+Kept a plain string so that a value added by the vendor later still decodes.
+*/
+        pub status: ::std::string::String,
+    }
+    impl LoginResponse {
+        pub fn builder() -> builder::LoginResponse {
+            Default::default()
+        }
+    }
+    ///A user's mobile number.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct Mobile {
+        ///`+CC-number`, e.g. `+86-15201657124`.
+        pub mobile: ::std::string::String,
+    }
+    impl Mobile {
+        pub fn builder() -> builder::Mobile {
             Default::default()
         }
     }
@@ -69,6 +228,26 @@ Kept a plain string so that a value added by the vendor later still decodes.
             Default::default()
         }
     }
+    ///Where and why to send an SMS code.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct SmsSendRequest {
+        ///The `captcha_token` of a solved captcha.
+        pub captcha_token: ::std::string::String,
+        ///The mobile number (`+86-15201657124` or 11 digits).
+        pub mobile: ::std::string::String,
+        /**What the code is for. Documented values: `LOGIN_SMS`, `REGISTER_SMS`,
+`MFA_AUTH_SMS`, `FORGET_PWD_SMS`, `BIND_MOBILE_SMS`, `UPDATE_MOBILE_SMS`,
+`OTP_REST_SMS`, and `CHANGE_PWD_SMS` (changing an expired password, and the
+logged-in change). The vendor's list is cut off: others may exist.
+*/
+        #[serde(rename = "type")]
+        pub type_: ::std::string::String,
+    }
+    impl SmsSendRequest {
+        pub fn builder() -> builder::SmsSendRequest {
+            Default::default()
+        }
+    }
     ///A new password, authorised by a verification code.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct UpdatePasswordByCodeRequest {
@@ -82,8 +261,345 @@ Kept a plain string so that a value added by the vendor later still decodes.
             Default::default()
         }
     }
+    ///The old password and the new one.
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    pub struct UpdatePasswordRequest {
+        ///The new password; the tenant's policy applies. Secret.
+        pub new_password: ::std::string::String,
+        ///The current password. Secret.
+        pub old_password: ::std::string::String,
+    }
+    impl UpdatePasswordRequest {
+        pub fn builder() -> builder::UpdatePasswordRequest {
+            Default::default()
+        }
+    }
     /// Types for composing complex structures.
     pub mod builder {
+        #[derive(Clone, Debug)]
+        pub struct Captcha {
+            jigsaw_image_base64: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            original_image_base64: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            result: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            secret_key: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for Captcha {
+            fn default() -> Self {
+                Self {
+                    jigsaw_image_base64: Ok(Default::default()),
+                    original_image_base64: Ok(Default::default()),
+                    result: Ok(Default::default()),
+                    secret_key: Ok(Default::default()),
+                    token: Err("no value supplied for token".to_string()),
+                }
+            }
+        }
+        impl Captcha {
+            pub fn jigsaw_image_base64<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.jigsaw_image_base64 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for jigsaw_image_base64: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn original_image_base64<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.original_image_base64 = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!(
+                            "error converting supplied value for original_image_base64: {e}"
+                        )
+                    });
+                self
+            }
+            pub fn result<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<bool>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.result = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for result: {e}")
+                    });
+                self
+            }
+            pub fn secret_key<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.secret_key = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for secret_key: {e}")
+                    });
+                self
+            }
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Captcha> for super::Captcha {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Captcha,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    jigsaw_image_base64: value.jigsaw_image_base64?,
+                    original_image_base64: value.original_image_base64?,
+                    result: value.result?,
+                    secret_key: value.secret_key?,
+                    token: value.token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::Captcha> for Captcha {
+            fn from(value: super::Captcha) -> Self {
+                Self {
+                    jigsaw_image_base64: Ok(value.jigsaw_image_base64),
+                    original_image_base64: Ok(value.original_image_base64),
+                    result: Ok(value.result),
+                    secret_key: Ok(value.secret_key),
+                    token: Ok(value.token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CaptchaToken {
+            captcha_token: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for CaptchaToken {
+            fn default() -> Self {
+                Self {
+                    captcha_token: Err("no value supplied for captcha_token".to_string()),
+                }
+            }
+        }
+        impl CaptchaToken {
+            pub fn captcha_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.captcha_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for captcha_token: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CaptchaToken> for super::CaptchaToken {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CaptchaToken,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    captcha_token: value.captcha_token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CaptchaToken> for CaptchaToken {
+            fn from(value: super::CaptchaToken) -> Self {
+                Self {
+                    captcha_token: Ok(value.captcha_token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct CaptchaVerifyRequest {
+            point_json: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            sender: ::std::result::Result<::std::string::String, ::std::string::String>,
+            token: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for CaptchaVerifyRequest {
+            fn default() -> Self {
+                Self {
+                    point_json: Err("no value supplied for point_json".to_string()),
+                    sender: Err("no value supplied for sender".to_string()),
+                    token: Err("no value supplied for token".to_string()),
+                }
+            }
+        }
+        impl CaptchaVerifyRequest {
+            pub fn point_json<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.point_json = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for point_json: {e}")
+                    });
+                self
+            }
+            pub fn sender<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.sender = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for sender: {e}")
+                    });
+                self
+            }
+            pub fn token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for token: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<CaptchaVerifyRequest>
+        for super::CaptchaVerifyRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: CaptchaVerifyRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    point_json: value.point_json?,
+                    sender: value.sender?,
+                    token: value.token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::CaptchaVerifyRequest> for CaptchaVerifyRequest {
+            fn from(value: super::CaptchaVerifyRequest) -> Self {
+                Self {
+                    point_json: Ok(value.point_json),
+                    sender: Ok(value.sender),
+                    token: Ok(value.token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct EmailSendRequest {
+            captcha_token: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            email: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for EmailSendRequest {
+            fn default() -> Self {
+                Self {
+                    captcha_token: Err(
+                        "no value supplied for captcha_token".to_string(),
+                    ),
+                    email: Err("no value supplied for email".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl EmailSendRequest {
+            pub fn captcha_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.captcha_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for captcha_token: {e}")
+                    });
+                self
+            }
+            pub fn email<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.email = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for email: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<EmailSendRequest> for super::EmailSendRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: EmailSendRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    captcha_token: value.captcha_token?,
+                    email: value.email?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::EmailSendRequest> for EmailSendRequest {
+            fn from(value: super::EmailSendRequest) -> Self {
+                Self {
+                    captcha_token: Ok(value.captcha_token),
+                    email: Ok(value.email),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
         #[derive(Clone, Debug)]
         pub struct Error {
             error_code: ::std::result::Result<
@@ -146,6 +662,325 @@ Kept a plain string so that a value added by the vendor later still decodes.
                     error_code: Ok(value.error_code),
                     error_msg: Ok(value.error_msg),
                 }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct IdTokenResponse {
+            expire: ::std::result::Result<i64, ::std::string::String>,
+            id_token: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            session_token: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for IdTokenResponse {
+            fn default() -> Self {
+                Self {
+                    expire: Err("no value supplied for expire".to_string()),
+                    id_token: Err("no value supplied for id_token".to_string()),
+                    session_token: Err("no value supplied for session_token".to_string()),
+                }
+            }
+        }
+        impl IdTokenResponse {
+            pub fn expire<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<i64>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expire = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expire: {e}")
+                    });
+                self
+            }
+            pub fn id_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id_token: {e}")
+                    });
+                self
+            }
+            pub fn session_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_token: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<IdTokenResponse> for super::IdTokenResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: IdTokenResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    expire: value.expire?,
+                    id_token: value.id_token?,
+                    session_token: value.session_token?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::IdTokenResponse> for IdTokenResponse {
+            fn from(value: super::IdTokenResponse) -> Self {
+                Self {
+                    expire: Ok(value.expire),
+                    id_token: Ok(value.id_token),
+                    session_token: Ok(value.session_token),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LoginRequest {
+            password: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            user_name: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for LoginRequest {
+            fn default() -> Self {
+                Self {
+                    password: Err("no value supplied for password".to_string()),
+                    user_name: Err("no value supplied for user_name".to_string()),
+                }
+            }
+        }
+        impl LoginRequest {
+            pub fn password<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.password = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for password: {e}")
+                    });
+                self
+            }
+            pub fn user_name<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.user_name = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for user_name: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LoginRequest> for super::LoginRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LoginRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    password: value.password?,
+                    user_name: value.user_name?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LoginRequest> for LoginRequest {
+            fn from(value: super::LoginRequest) -> Self {
+                Self {
+                    password: Ok(value.password),
+                    user_name: Ok(value.user_name),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct LoginResponse {
+            data: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            expire: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            id_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            session_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            state_token: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for LoginResponse {
+            fn default() -> Self {
+                Self {
+                    data: Ok(Default::default()),
+                    expire: Ok(Default::default()),
+                    id_token: Ok(Default::default()),
+                    session_token: Ok(Default::default()),
+                    state_token: Ok(Default::default()),
+                    status: Err("no value supplied for status".to_string()),
+                }
+            }
+        }
+        impl LoginResponse {
+            pub fn data<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.data = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for data: {e}")
+                    });
+                self
+            }
+            pub fn expire<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.expire = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for expire: {e}")
+                    });
+                self
+            }
+            pub fn id_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.id_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for id_token: {e}")
+                    });
+                self
+            }
+            pub fn session_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.session_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for session_token: {e}")
+                    });
+                self
+            }
+            pub fn state_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.state_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for state_token: {e}")
+                    });
+                self
+            }
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.status = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<LoginResponse> for super::LoginResponse {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: LoginResponse,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    data: value.data?,
+                    expire: value.expire?,
+                    id_token: value.id_token?,
+                    session_token: value.session_token?,
+                    state_token: value.state_token?,
+                    status: value.status?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::LoginResponse> for LoginResponse {
+            fn from(value: super::LoginResponse) -> Self {
+                Self {
+                    data: Ok(value.data),
+                    expire: Ok(value.expire),
+                    id_token: Ok(value.id_token),
+                    session_token: Ok(value.session_token),
+                    state_token: Ok(value.state_token),
+                    status: Ok(value.status),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct Mobile {
+            mobile: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for Mobile {
+            fn default() -> Self {
+                Self {
+                    mobile: Err("no value supplied for mobile".to_string()),
+                }
+            }
+        }
+        impl Mobile {
+            pub fn mobile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mobile = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mobile: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<Mobile> for super::Mobile {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: Mobile,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self { mobile: value.mobile? })
+            }
+        }
+        impl ::std::convert::From<super::Mobile> for Mobile {
+            fn from(value: super::Mobile) -> Self {
+                Self { mobile: Ok(value.mobile) }
             }
         }
         #[derive(Clone, Debug)]
@@ -248,6 +1083,85 @@ Kept a plain string so that a value added by the vendor later still decodes.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct SmsSendRequest {
+            captcha_token: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            mobile: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+        }
+        impl ::std::default::Default for SmsSendRequest {
+            fn default() -> Self {
+                Self {
+                    captcha_token: Err(
+                        "no value supplied for captcha_token".to_string(),
+                    ),
+                    mobile: Err("no value supplied for mobile".to_string()),
+                    type_: Err("no value supplied for type_".to_string()),
+                }
+            }
+        }
+        impl SmsSendRequest {
+            pub fn captcha_token<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.captcha_token = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for captcha_token: {e}")
+                    });
+                self
+            }
+            pub fn mobile<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.mobile = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for mobile: {e}")
+                    });
+                self
+            }
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.type_ = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<SmsSendRequest> for super::SmsSendRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: SmsSendRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    captcha_token: value.captcha_token?,
+                    mobile: value.mobile?,
+                    type_: value.type_?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::SmsSendRequest> for SmsSendRequest {
+            fn from(value: super::SmsSendRequest) -> Self {
+                Self {
+                    captcha_token: Ok(value.captcha_token),
+                    mobile: Ok(value.mobile),
+                    type_: Ok(value.type_),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct UpdatePasswordByCodeRequest {
             new_password: ::std::result::Result<
                 ::std::string::String,
@@ -310,6 +1224,72 @@ Kept a plain string so that a value added by the vendor later still decodes.
                 Self {
                     new_password: Ok(value.new_password),
                     verify_code: Ok(value.verify_code),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
+        pub struct UpdatePasswordRequest {
+            new_password: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+            old_password: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for UpdatePasswordRequest {
+            fn default() -> Self {
+                Self {
+                    new_password: Err("no value supplied for new_password".to_string()),
+                    old_password: Err("no value supplied for old_password".to_string()),
+                }
+            }
+        }
+        impl UpdatePasswordRequest {
+            pub fn new_password<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.new_password = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for new_password: {e}")
+                    });
+                self
+            }
+            pub fn old_password<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<::std::string::String>,
+                T::Error: ::std::fmt::Display,
+            {
+                self.old_password = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for old_password: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<UpdatePasswordRequest>
+        for super::UpdatePasswordRequest {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: UpdatePasswordRequest,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                Ok(Self {
+                    new_password: value.new_password?,
+                    old_password: value.old_password?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::UpdatePasswordRequest>
+        for UpdatePasswordRequest {
+            fn from(value: super::UpdatePasswordRequest) -> Self {
+                Self {
+                    new_password: Ok(value.new_password),
+                    old_password: Ok(value.old_password),
                 }
             }
         }
@@ -465,6 +1445,362 @@ let response = client.update_password_by_email()
 ```*/
     pub fn update_password_by_email(&self) -> builder::UpdatePasswordByEmail<'_> {
         builder::UpdatePasswordByEmail::new(self)
+    }
+    /**Change an expired or expiring password with an SMS verification code
+
+Like update-by-email, with a code sent by `POST /api/v2/sdk/sms/send` with
+`type = CHANGE_PWD_SMS`. A wrong code is refused with `SDK.SMS.1005` (the vendor's code
+for a wrong SMS code on the logged-in change-by-mobile call).
+
+
+Sends a `POST` request to `/api/v2/sdk/after-login/pwd/update-by-mobile`
+
+Arguments:
+- `x_l`: Language of the messages (`error_msg`): `zh` (Chinese) or `en` (English); OneAccess documents that only these two are supported. Without it, messages are in English (inferred; the vendor's examples are English).
+- `x_agent`: User-Agent text of the calling device or browser. (The vendor's example is printed on two lines by the page layout; a header value is one line.)
+- `x_client_id`: Application authorization ID: the ClientId of the application registered in the EIAM console. An unknown value is refused with `SDK.COMMON.1012`.
+- `x_device_fingerprint`: Fingerprint of the calling device. Keep it stable per device: later calls (such as the SSO ticket exchange) expect the same fingerprint as the login.
+- `x_device_ip`: IP address of the calling device (optional).
+- `x_operating_sys_version`: Operating system version of the calling device. Required on every call; OneAccess documents that it is only logged, not checked.
+- `x_state_token`: Temporary token returned as `state_token` by the password login when the password has expired or is about to expire. Treat it as opaque and secret.
+- `x_tenant_id`: Tenant ID, for ISV applications only (OneAccess): the call then goes to the ISV common domain, `X-client-id` carries the ISV application template's client id and this header names the tenant. Ordinary applications omit it.
+- `body`
+```ignore
+let response = client.update_password_by_mobile()
+    .x_l(x_l)
+    .x_agent(x_agent)
+    .x_client_id(x_client_id)
+    .x_device_fingerprint(x_device_fingerprint)
+    .x_device_ip(x_device_ip)
+    .x_operating_sys_version(x_operating_sys_version)
+    .x_state_token(x_state_token)
+    .x_tenant_id(x_tenant_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_password_by_mobile(&self) -> builder::UpdatePasswordByMobile<'_> {
+        builder::UpdatePasswordByMobile::new(self)
+    }
+    /**Get a slider captcha
+
+Every code send needs a captcha token: get a captcha (a background image and the jigsaw
+piece to slide into it), let the user solve it, then verify the answer with
+`POST /api/v2/sdk/captcha/verify`.
+
+
+Sends a `GET` request to `/api/v2/sdk/captcha`
+
+Arguments:
+- `x_l`: Language of the messages (`error_msg`): `zh` (Chinese) or `en` (English); OneAccess documents that only these two are supported. Without it, messages are in English (inferred; the vendor's examples are English).
+- `x_agent`: User-Agent text of the calling device or browser. (The vendor's example is printed on two lines by the page layout; a header value is one line.)
+- `x_client_id`: Application authorization ID: the ClientId of the application registered in the EIAM console. An unknown value is refused with `SDK.COMMON.1012`.
+- `x_device_fingerprint`: Fingerprint of the calling device. Keep it stable per device: later calls (such as the SSO ticket exchange) expect the same fingerprint as the login.
+- `x_device_ip`: IP address of the calling device (optional).
+- `x_operating_sys_version`: Operating system version of the calling device. Required on every call; OneAccess documents that it is only logged, not checked.
+- `x_tenant_id`: Tenant ID, for ISV applications only (OneAccess): the call then goes to the ISV common domain, `X-client-id` carries the ISV application template's client id and this header names the tenant. Ordinary applications omit it.
+```ignore
+let response = client.get_captcha()
+    .x_l(x_l)
+    .x_agent(x_agent)
+    .x_client_id(x_client_id)
+    .x_device_fingerprint(x_device_fingerprint)
+    .x_device_ip(x_device_ip)
+    .x_operating_sys_version(x_operating_sys_version)
+    .x_tenant_id(x_tenant_id)
+    .send()
+    .await;
+```*/
+    pub fn get_captcha(&self) -> builder::GetCaptcha<'_> {
+        builder::GetCaptcha::new(self)
+    }
+    /**Verify a slider captcha answer
+
+Checks where the user slid the jigsaw piece. `point_json` is a JSON string
+`{"x":<float>,"y":5.0}` (y is fixed at 5.0); `sender` is the e-mail address or mobile
+number the code will be sent to, and must be the same in the send call (inferred). The
+answer's `captcha_token` has the form `<token>---<point_json>`. Errors (OneAccess):
+`CAPTCHA.0002` wrong position; the token of an unknown captcha `CAPTCHA.0004`.
+
+
+Sends a `POST` request to `/api/v2/sdk/captcha/verify`
+
+Arguments:
+- `x_l`: Language of the messages (`error_msg`): `zh` (Chinese) or `en` (English); OneAccess documents that only these two are supported. Without it, messages are in English (inferred; the vendor's examples are English).
+- `x_agent`: User-Agent text of the calling device or browser. (The vendor's example is printed on two lines by the page layout; a header value is one line.)
+- `x_client_id`: Application authorization ID: the ClientId of the application registered in the EIAM console. An unknown value is refused with `SDK.COMMON.1012`.
+- `x_device_fingerprint`: Fingerprint of the calling device. Keep it stable per device: later calls (such as the SSO ticket exchange) expect the same fingerprint as the login.
+- `x_device_ip`: IP address of the calling device (optional).
+- `x_operating_sys_version`: Operating system version of the calling device. Required on every call; OneAccess documents that it is only logged, not checked.
+- `x_tenant_id`: Tenant ID, for ISV applications only (OneAccess): the call then goes to the ISV common domain, `X-client-id` carries the ISV application template's client id and this header names the tenant. Ordinary applications omit it.
+- `body`
+```ignore
+let response = client.verify_captcha()
+    .x_l(x_l)
+    .x_agent(x_agent)
+    .x_client_id(x_client_id)
+    .x_device_fingerprint(x_device_fingerprint)
+    .x_device_ip(x_device_ip)
+    .x_operating_sys_version(x_operating_sys_version)
+    .x_tenant_id(x_tenant_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn verify_captcha(&self) -> builder::VerifyCaptcha<'_> {
+        builder::VerifyCaptcha::new(self)
+    }
+    /**Send an e-mail verification code
+
+Sends a verification code to an e-mail address. For the password-expiry flow the type is
+`CHANGE_PWD_EMS`; the code is then used with
+`POST /api/v2/sdk/after-login/pwd/update-by-email`. No state token is documented for this
+call. Success is HTTP 200 with an empty body. The captcha token is single-use and must
+have been issued for this address (inferred).
+
+
+Sends a `POST` request to `/api/v2/sdk/email/send`
+
+Arguments:
+- `x_l`: Language of the messages (`error_msg`): `zh` (Chinese) or `en` (English); OneAccess documents that only these two are supported. Without it, messages are in English (inferred; the vendor's examples are English).
+- `x_agent`: User-Agent text of the calling device or browser. (The vendor's example is printed on two lines by the page layout; a header value is one line.)
+- `x_client_id`: Application authorization ID: the ClientId of the application registered in the EIAM console. An unknown value is refused with `SDK.COMMON.1012`.
+- `x_device_fingerprint`: Fingerprint of the calling device. Keep it stable per device: later calls (such as the SSO ticket exchange) expect the same fingerprint as the login.
+- `x_device_ip`: IP address of the calling device (optional).
+- `x_operating_sys_version`: Operating system version of the calling device. Required on every call; OneAccess documents that it is only logged, not checked.
+- `x_tenant_id`: Tenant ID, for ISV applications only (OneAccess): the call then goes to the ISV common domain, `X-client-id` carries the ISV application template's client id and this header names the tenant. Ordinary applications omit it.
+- `body`
+```ignore
+let response = client.send_email_code()
+    .x_l(x_l)
+    .x_agent(x_agent)
+    .x_client_id(x_client_id)
+    .x_device_fingerprint(x_device_fingerprint)
+    .x_device_ip(x_device_ip)
+    .x_operating_sys_version(x_operating_sys_version)
+    .x_tenant_id(x_tenant_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn send_email_code(&self) -> builder::SendEmailCode<'_> {
+        builder::SendEmailCode::new(self)
+    }
+    /**Sign in with a user name and password
+
+The first call of every flow. Documented outcomes (all HTTP 200, one schema):
+`SUCCESS` with `session_token`, `id_token` and `expire`; or, when the password-expiry
+check or MFA is enabled, a `state_token` for the next step: `PASSWORD_WARN` (the password
+is about to expire: change it or skip), `PASSWORD_EXPIRED` (it must be changed),
+`MFA_AUTH` (a second factor is needed); or `ACCESS_DENIED`. With `PASSWORD_WARN` and
+`PASSWORD_EXPIRED`, `data` is a JSON *string* holding the password policy.
+
+A wrong user name or password is refused with `LOGIN.0002` and the remaining attempts
+(OneAccess example); after too many failures the account is locked (`SDK.LOGIN.1003`
+with the unlock countdown).
+
+
+Sends a `POST` request to `/api/v2/sdk/login`
+
+Arguments:
+- `x_l`: Language of the messages (`error_msg`): `zh` (Chinese) or `en` (English); OneAccess documents that only these two are supported. Without it, messages are in English (inferred; the vendor's examples are English).
+- `x_agent`: User-Agent text of the calling device or browser. (The vendor's example is printed on two lines by the page layout; a header value is one line.)
+- `x_client_id`: Application authorization ID: the ClientId of the application registered in the EIAM console. An unknown value is refused with `SDK.COMMON.1012`.
+- `x_device_fingerprint`: Fingerprint of the calling device. Keep it stable per device: later calls (such as the SSO ticket exchange) expect the same fingerprint as the login.
+- `x_device_ip`: IP address of the calling device (optional).
+- `x_operating_sys_version`: Operating system version of the calling device. Required on every call; OneAccess documents that it is only logged, not checked.
+- `x_tenant_id`: Tenant ID, for ISV applications only (OneAccess): the call then goes to the ISV common domain, `X-client-id` carries the ISV application template's client id and this header names the tenant. Ordinary applications omit it.
+- `body`
+```ignore
+let response = client.login()
+    .x_l(x_l)
+    .x_agent(x_agent)
+    .x_client_id(x_client_id)
+    .x_device_fingerprint(x_device_fingerprint)
+    .x_device_ip(x_device_ip)
+    .x_operating_sys_version(x_operating_sys_version)
+    .x_tenant_id(x_tenant_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn login(&self) -> builder::Login<'_> {
+        builder::Login::new(self)
+    }
+    /**Get the mobile number of a state token's user
+
+For a login that answered `PASSWORD_WARN`, `PASSWORD_EXPIRED` or `MFA_AUTH`: the user's
+mobile number, to send the SMS code to. The vendor's example shows the full number in
+`+CC-number` form.
+
+
+Sends a `GET` request to `/api/v2/sdk/mobile-by-token`
+
+Arguments:
+- `x_l`: Language of the messages (`error_msg`): `zh` (Chinese) or `en` (English); OneAccess documents that only these two are supported. Without it, messages are in English (inferred; the vendor's examples are English).
+- `x_agent`: User-Agent text of the calling device or browser. (The vendor's example is printed on two lines by the page layout; a header value is one line.)
+- `x_client_id`: Application authorization ID: the ClientId of the application registered in the EIAM console. An unknown value is refused with `SDK.COMMON.1012`.
+- `x_device_fingerprint`: Fingerprint of the calling device. Keep it stable per device: later calls (such as the SSO ticket exchange) expect the same fingerprint as the login.
+- `x_device_ip`: IP address of the calling device (optional).
+- `x_operating_sys_version`: Operating system version of the calling device. Required on every call; OneAccess documents that it is only logged, not checked.
+- `x_state_token`: Temporary token returned as `state_token` by the password login when the password has expired or is about to expire. Treat it as opaque and secret.
+- `x_tenant_id`: Tenant ID, for ISV applications only (OneAccess): the call then goes to the ISV common domain, `X-client-id` carries the ISV application template's client id and this header names the tenant. Ordinary applications omit it.
+```ignore
+let response = client.get_mobile_by_state_token()
+    .x_l(x_l)
+    .x_agent(x_agent)
+    .x_client_id(x_client_id)
+    .x_device_fingerprint(x_device_fingerprint)
+    .x_device_ip(x_device_ip)
+    .x_operating_sys_version(x_operating_sys_version)
+    .x_state_token(x_state_token)
+    .x_tenant_id(x_tenant_id)
+    .send()
+    .await;
+```*/
+    pub fn get_mobile_by_state_token(&self) -> builder::GetMobileByStateToken<'_> {
+        builder::GetMobileByStateToken::new(self)
+    }
+    /**Skip changing a password that is about to expire
+
+Only for a login that answered `PASSWORD_WARN`: the user keeps the password for now and is
+signed in. For `PASSWORD_EXPIRED` the call is refused (inferred: an expired password
+must be changed) with `SDK.COMMON.1006` naming `X-state-token`. Consumes the state token.
+
+
+Sends a `GET` request to `/api/v2/sdk/pwd/skip-update`
+
+Arguments:
+- `x_l`: Language of the messages (`error_msg`): `zh` (Chinese) or `en` (English); OneAccess documents that only these two are supported. Without it, messages are in English (inferred; the vendor's examples are English).
+- `x_agent`: User-Agent text of the calling device or browser. (The vendor's example is printed on two lines by the page layout; a header value is one line.)
+- `x_client_id`: Application authorization ID: the ClientId of the application registered in the EIAM console. An unknown value is refused with `SDK.COMMON.1012`.
+- `x_device_fingerprint`: Fingerprint of the calling device. Keep it stable per device: later calls (such as the SSO ticket exchange) expect the same fingerprint as the login.
+- `x_device_ip`: IP address of the calling device (optional).
+- `x_operating_sys_version`: Operating system version of the calling device. Required on every call; OneAccess documents that it is only logged, not checked.
+- `x_state_token`: Temporary token returned as `state_token` by the password login when the password has expired or is about to expire. Treat it as opaque and secret.
+- `x_tenant_id`: Tenant ID, for ISV applications only (OneAccess): the call then goes to the ISV common domain, `X-client-id` carries the ISV application template's client id and this header names the tenant. Ordinary applications omit it.
+```ignore
+let response = client.skip_password_update()
+    .x_l(x_l)
+    .x_agent(x_agent)
+    .x_client_id(x_client_id)
+    .x_device_fingerprint(x_device_fingerprint)
+    .x_device_ip(x_device_ip)
+    .x_operating_sys_version(x_operating_sys_version)
+    .x_state_token(x_state_token)
+    .x_tenant_id(x_tenant_id)
+    .send()
+    .await;
+```*/
+    pub fn skip_password_update(&self) -> builder::SkipPasswordUpdate<'_> {
+        builder::SkipPasswordUpdate::new(self)
+    }
+    /**Change an expired or expiring password with the old password
+
+For a login that answered `PASSWORD_WARN` or `PASSWORD_EXPIRED`: the user proves the old
+password and sets a new one. A wrong old password is refused with `SDK.COMMON.1006`
+naming `old_password` (inferred: the vendor documents no code for it).
+
+
+Sends a `POST` request to `/api/v2/sdk/pwd/update`
+
+Arguments:
+- `x_l`: Language of the messages (`error_msg`): `zh` (Chinese) or `en` (English); OneAccess documents that only these two are supported. Without it, messages are in English (inferred; the vendor's examples are English).
+- `x_agent`: User-Agent text of the calling device or browser. (The vendor's example is printed on two lines by the page layout; a header value is one line.)
+- `x_client_id`: Application authorization ID: the ClientId of the application registered in the EIAM console. An unknown value is refused with `SDK.COMMON.1012`.
+- `x_device_fingerprint`: Fingerprint of the calling device. Keep it stable per device: later calls (such as the SSO ticket exchange) expect the same fingerprint as the login.
+- `x_device_ip`: IP address of the calling device (optional).
+- `x_operating_sys_version`: Operating system version of the calling device. Required on every call; OneAccess documents that it is only logged, not checked.
+- `x_state_token`: Temporary token returned as `state_token` by the password login when the password has expired or is about to expire. Treat it as opaque and secret.
+- `x_tenant_id`: Tenant ID, for ISV applications only (OneAccess): the call then goes to the ISV common domain, `X-client-id` carries the ISV application template's client id and this header names the tenant. Ordinary applications omit it.
+- `body`
+```ignore
+let response = client.update_password()
+    .x_l(x_l)
+    .x_agent(x_agent)
+    .x_client_id(x_client_id)
+    .x_device_fingerprint(x_device_fingerprint)
+    .x_device_ip(x_device_ip)
+    .x_operating_sys_version(x_operating_sys_version)
+    .x_state_token(x_state_token)
+    .x_tenant_id(x_tenant_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn update_password(&self) -> builder::UpdatePassword<'_> {
+        builder::UpdatePassword::new(self)
+    }
+    /**Send an SMS verification code
+
+Sends a verification code by SMS. For the password-expiry flow the type is
+`CHANGE_PWD_SMS`; the code is then used with
+`POST /api/v2/sdk/after-login/pwd/update-by-mobile`. The number may be given as returned
+by `GET /api/v2/sdk/mobile-by-token` (`+86-15201657124`) or as 11 digits (OneAccess);
+accepting both is inferred. Success is HTTP 200 with an empty body.
+
+
+Sends a `POST` request to `/api/v2/sdk/sms/send`
+
+Arguments:
+- `x_l`: Language of the messages (`error_msg`): `zh` (Chinese) or `en` (English); OneAccess documents that only these two are supported. Without it, messages are in English (inferred; the vendor's examples are English).
+- `x_agent`: User-Agent text of the calling device or browser. (The vendor's example is printed on two lines by the page layout; a header value is one line.)
+- `x_client_id`: Application authorization ID: the ClientId of the application registered in the EIAM console. An unknown value is refused with `SDK.COMMON.1012`.
+- `x_device_fingerprint`: Fingerprint of the calling device. Keep it stable per device: later calls (such as the SSO ticket exchange) expect the same fingerprint as the login.
+- `x_device_ip`: IP address of the calling device (optional).
+- `x_operating_sys_version`: Operating system version of the calling device. Required on every call; OneAccess documents that it is only logged, not checked.
+- `x_tenant_id`: Tenant ID, for ISV applications only (OneAccess): the call then goes to the ISV common domain, `X-client-id` carries the ISV application template's client id and this header names the tenant. Ordinary applications omit it.
+- `body`
+```ignore
+let response = client.send_sms_code()
+    .x_l(x_l)
+    .x_agent(x_agent)
+    .x_client_id(x_client_id)
+    .x_device_fingerprint(x_device_fingerprint)
+    .x_device_ip(x_device_ip)
+    .x_operating_sys_version(x_operating_sys_version)
+    .x_tenant_id(x_tenant_id)
+    .body(body)
+    .send()
+    .await;
+```*/
+    pub fn send_sms_code(&self) -> builder::SendSmsCode<'_> {
+        builder::SendSmsCode::new(self)
+    }
+    /**Get a fresh id_token for a session token
+
+The id_token is short-lived (2 hours by default); a session token that is still valid
+gets a new one. If the tenant enabled automatic refresh, the session token rotates too:
+always keep the `session_token` of the answer. An unknown or expired session token is
+refused with `SDK.COMMON.1005` (inferred).
+
+
+Sends a `POST` request to `/api/v2/sdk/sso/session-token/id-token`
+
+Arguments:
+- `x_l`: Language of the messages (`error_msg`): `zh` (Chinese) or `en` (English); OneAccess documents that only these two are supported. Without it, messages are in English (inferred; the vendor's examples are English).
+- `x_agent`: User-Agent text of the calling device or browser. (The vendor's example is printed on two lines by the page layout; a header value is one line.)
+- `x_client_id`: Application authorization ID: the ClientId of the application registered in the EIAM console. An unknown value is refused with `SDK.COMMON.1012`.
+- `x_device_fingerprint`: Fingerprint of the calling device. Keep it stable per device: later calls (such as the SSO ticket exchange) expect the same fingerprint as the login.
+- `x_device_ip`: IP address of the calling device (optional).
+- `x_operating_sys_version`: Operating system version of the calling device. Required on every call; OneAccess documents that it is only logged, not checked.
+- `x_session_token`: The `session_token` of a signed-in session. Secret.
+- `x_tenant_id`: Tenant ID, for ISV applications only (OneAccess): the call then goes to the ISV common domain, `X-client-id` carries the ISV application template's client id and this header names the tenant. Ordinary applications omit it.
+```ignore
+let response = client.refresh_id_token()
+    .x_l(x_l)
+    .x_agent(x_agent)
+    .x_client_id(x_client_id)
+    .x_device_fingerprint(x_device_fingerprint)
+    .x_device_ip(x_device_ip)
+    .x_operating_sys_version(x_operating_sys_version)
+    .x_session_token(x_session_token)
+    .x_tenant_id(x_tenant_id)
+    .send()
+    .await;
+```*/
+    pub fn refresh_id_token(&self) -> builder::RefreshIdToken<'_> {
+        builder::RefreshIdToken::new(self)
     }
 }
 /// Types for composing operation parameters.
@@ -715,6 +2051,2376 @@ pub mod builder {
                 .build()?;
             let info = OperationInfo {
                 operation_id: "update_password_by_email",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_password_by_mobile`]
+
+[`Client::update_password_by_mobile`]: super::Client::update_password_by_mobile*/
+    #[derive(Debug, Clone)]
+    pub struct UpdatePasswordByMobile<'a> {
+        client: &'a super::Client,
+        x_l: Result<Option<::std::string::String>, String>,
+        x_agent: Result<::std::string::String, String>,
+        x_client_id: Result<::std::string::String, String>,
+        x_device_fingerprint: Result<::std::string::String, String>,
+        x_device_ip: Result<Option<::std::string::String>, String>,
+        x_operating_sys_version: Result<::std::string::String, String>,
+        x_state_token: Result<::std::string::String, String>,
+        x_tenant_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::UpdatePasswordByCodeRequest, String>,
+    }
+    impl<'a> UpdatePasswordByMobile<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                x_l: Ok(None),
+                x_agent: Err("x_agent was not initialized".to_string()),
+                x_client_id: Err("x_client_id was not initialized".to_string()),
+                x_device_fingerprint: Err(
+                    "x_device_fingerprint was not initialized".to_string(),
+                ),
+                x_device_ip: Ok(None),
+                x_operating_sys_version: Err(
+                    "x_operating_sys_version was not initialized".to_string(),
+                ),
+                x_state_token: Err("x_state_token was not initialized".to_string()),
+                x_tenant_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn x_l<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_l = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_l failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_agent<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_agent = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_agent failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_client_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_client_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_client_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_fingerprint<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_fingerprint = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_fingerprint failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_ip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_ip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_ip failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_operating_sys_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_operating_sys_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_operating_sys_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_state_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_state_token = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_state_token failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_tenant_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdatePasswordByCodeRequest>,
+            <V as std::convert::TryInto<
+                types::UpdatePasswordByCodeRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdatePasswordByCodeRequest` for body failed: {}",
+                        s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdatePasswordByCodeRequest,
+            ) -> types::builder::UpdatePasswordByCodeRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v2/sdk/after-login/pwd/update-by-mobile`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SessionResponse>, Error<types::Error>> {
+            let Self {
+                client,
+                x_l,
+                x_agent,
+                x_client_id,
+                x_device_fingerprint,
+                x_device_ip,
+                x_operating_sys_version,
+                x_state_token,
+                x_tenant_id,
+                body,
+            } = self;
+            let x_l = x_l.map_err(Error::InvalidRequest)?;
+            let x_agent = x_agent.map_err(Error::InvalidRequest)?;
+            let x_client_id = x_client_id.map_err(Error::InvalidRequest)?;
+            let x_device_fingerprint = x_device_fingerprint
+                .map_err(Error::InvalidRequest)?;
+            let x_device_ip = x_device_ip.map_err(Error::InvalidRequest)?;
+            let x_operating_sys_version = x_operating_sys_version
+                .map_err(Error::InvalidRequest)?;
+            let x_state_token = x_state_token.map_err(Error::InvalidRequest)?;
+            let x_tenant_id = x_tenant_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdatePasswordByCodeRequest::try_from(v)
+                        .map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v2/sdk/after-login/pwd/update-by-mobile", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(9usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_l {
+                header_map.append("X-L", value.to_string().try_into()?);
+            }
+            header_map.append("X-agent", x_agent.to_string().try_into()?);
+            header_map.append("X-client-id", x_client_id.to_string().try_into()?);
+            header_map
+                .append(
+                    "X-device-fingerprint",
+                    x_device_fingerprint.to_string().try_into()?,
+                );
+            if let Some(value) = x_device_ip {
+                header_map.append("X-device-ip", value.to_string().try_into()?);
+            }
+            header_map
+                .append(
+                    "X-operating-sys-version",
+                    x_operating_sys_version.to_string().try_into()?,
+                );
+            header_map.append("X-state-token", x_state_token.to_string().try_into()?);
+            if let Some(value) = x_tenant_id {
+                header_map.append("X-tenant-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_password_by_mobile",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_captcha`]
+
+[`Client::get_captcha`]: super::Client::get_captcha*/
+    #[derive(Debug, Clone)]
+    pub struct GetCaptcha<'a> {
+        client: &'a super::Client,
+        x_l: Result<Option<::std::string::String>, String>,
+        x_agent: Result<::std::string::String, String>,
+        x_client_id: Result<::std::string::String, String>,
+        x_device_fingerprint: Result<::std::string::String, String>,
+        x_device_ip: Result<Option<::std::string::String>, String>,
+        x_operating_sys_version: Result<::std::string::String, String>,
+        x_tenant_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetCaptcha<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                x_l: Ok(None),
+                x_agent: Err("x_agent was not initialized".to_string()),
+                x_client_id: Err("x_client_id was not initialized".to_string()),
+                x_device_fingerprint: Err(
+                    "x_device_fingerprint was not initialized".to_string(),
+                ),
+                x_device_ip: Ok(None),
+                x_operating_sys_version: Err(
+                    "x_operating_sys_version was not initialized".to_string(),
+                ),
+                x_tenant_id: Ok(None),
+            }
+        }
+        pub fn x_l<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_l = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_l failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_agent<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_agent = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_agent failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_client_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_client_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_client_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_fingerprint<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_fingerprint = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_fingerprint failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_ip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_ip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_ip failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_operating_sys_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_operating_sys_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_operating_sys_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_tenant_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v2/sdk/captcha`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Captcha>, Error<types::Error>> {
+            let Self {
+                client,
+                x_l,
+                x_agent,
+                x_client_id,
+                x_device_fingerprint,
+                x_device_ip,
+                x_operating_sys_version,
+                x_tenant_id,
+            } = self;
+            let x_l = x_l.map_err(Error::InvalidRequest)?;
+            let x_agent = x_agent.map_err(Error::InvalidRequest)?;
+            let x_client_id = x_client_id.map_err(Error::InvalidRequest)?;
+            let x_device_fingerprint = x_device_fingerprint
+                .map_err(Error::InvalidRequest)?;
+            let x_device_ip = x_device_ip.map_err(Error::InvalidRequest)?;
+            let x_operating_sys_version = x_operating_sys_version
+                .map_err(Error::InvalidRequest)?;
+            let x_tenant_id = x_tenant_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v2/sdk/captcha", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(8usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_l {
+                header_map.append("X-L", value.to_string().try_into()?);
+            }
+            header_map.append("X-agent", x_agent.to_string().try_into()?);
+            header_map.append("X-client-id", x_client_id.to_string().try_into()?);
+            header_map
+                .append(
+                    "X-device-fingerprint",
+                    x_device_fingerprint.to_string().try_into()?,
+                );
+            if let Some(value) = x_device_ip {
+                header_map.append("X-device-ip", value.to_string().try_into()?);
+            }
+            header_map
+                .append(
+                    "X-operating-sys-version",
+                    x_operating_sys_version.to_string().try_into()?,
+                );
+            if let Some(value) = x_tenant_id {
+                header_map.append("X-tenant-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_captcha",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::verify_captcha`]
+
+[`Client::verify_captcha`]: super::Client::verify_captcha*/
+    #[derive(Debug, Clone)]
+    pub struct VerifyCaptcha<'a> {
+        client: &'a super::Client,
+        x_l: Result<Option<::std::string::String>, String>,
+        x_agent: Result<::std::string::String, String>,
+        x_client_id: Result<::std::string::String, String>,
+        x_device_fingerprint: Result<::std::string::String, String>,
+        x_device_ip: Result<Option<::std::string::String>, String>,
+        x_operating_sys_version: Result<::std::string::String, String>,
+        x_tenant_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::CaptchaVerifyRequest, String>,
+    }
+    impl<'a> VerifyCaptcha<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                x_l: Ok(None),
+                x_agent: Err("x_agent was not initialized".to_string()),
+                x_client_id: Err("x_client_id was not initialized".to_string()),
+                x_device_fingerprint: Err(
+                    "x_device_fingerprint was not initialized".to_string(),
+                ),
+                x_device_ip: Ok(None),
+                x_operating_sys_version: Err(
+                    "x_operating_sys_version was not initialized".to_string(),
+                ),
+                x_tenant_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn x_l<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_l = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_l failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_agent<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_agent = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_agent failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_client_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_client_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_client_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_fingerprint<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_fingerprint = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_fingerprint failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_ip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_ip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_ip failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_operating_sys_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_operating_sys_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_operating_sys_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_tenant_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CaptchaVerifyRequest>,
+            <V as std::convert::TryInto<
+                types::CaptchaVerifyRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CaptchaVerifyRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::CaptchaVerifyRequest,
+            ) -> types::builder::CaptchaVerifyRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v2/sdk/captcha/verify`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::CaptchaToken>, Error<types::Error>> {
+            let Self {
+                client,
+                x_l,
+                x_agent,
+                x_client_id,
+                x_device_fingerprint,
+                x_device_ip,
+                x_operating_sys_version,
+                x_tenant_id,
+                body,
+            } = self;
+            let x_l = x_l.map_err(Error::InvalidRequest)?;
+            let x_agent = x_agent.map_err(Error::InvalidRequest)?;
+            let x_client_id = x_client_id.map_err(Error::InvalidRequest)?;
+            let x_device_fingerprint = x_device_fingerprint
+                .map_err(Error::InvalidRequest)?;
+            let x_device_ip = x_device_ip.map_err(Error::InvalidRequest)?;
+            let x_operating_sys_version = x_operating_sys_version
+                .map_err(Error::InvalidRequest)?;
+            let x_tenant_id = x_tenant_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::CaptchaVerifyRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v2/sdk/captcha/verify", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(8usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_l {
+                header_map.append("X-L", value.to_string().try_into()?);
+            }
+            header_map.append("X-agent", x_agent.to_string().try_into()?);
+            header_map.append("X-client-id", x_client_id.to_string().try_into()?);
+            header_map
+                .append(
+                    "X-device-fingerprint",
+                    x_device_fingerprint.to_string().try_into()?,
+                );
+            if let Some(value) = x_device_ip {
+                header_map.append("X-device-ip", value.to_string().try_into()?);
+            }
+            header_map
+                .append(
+                    "X-operating-sys-version",
+                    x_operating_sys_version.to_string().try_into()?,
+                );
+            if let Some(value) = x_tenant_id {
+                header_map.append("X-tenant-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "verify_captcha",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::send_email_code`]
+
+[`Client::send_email_code`]: super::Client::send_email_code*/
+    #[derive(Debug, Clone)]
+    pub struct SendEmailCode<'a> {
+        client: &'a super::Client,
+        x_l: Result<Option<::std::string::String>, String>,
+        x_agent: Result<::std::string::String, String>,
+        x_client_id: Result<::std::string::String, String>,
+        x_device_fingerprint: Result<::std::string::String, String>,
+        x_device_ip: Result<Option<::std::string::String>, String>,
+        x_operating_sys_version: Result<::std::string::String, String>,
+        x_tenant_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::EmailSendRequest, String>,
+    }
+    impl<'a> SendEmailCode<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                x_l: Ok(None),
+                x_agent: Err("x_agent was not initialized".to_string()),
+                x_client_id: Err("x_client_id was not initialized".to_string()),
+                x_device_fingerprint: Err(
+                    "x_device_fingerprint was not initialized".to_string(),
+                ),
+                x_device_ip: Ok(None),
+                x_operating_sys_version: Err(
+                    "x_operating_sys_version was not initialized".to_string(),
+                ),
+                x_tenant_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn x_l<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_l = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_l failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_agent<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_agent = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_agent failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_client_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_client_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_client_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_fingerprint<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_fingerprint = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_fingerprint failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_ip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_ip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_ip failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_operating_sys_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_operating_sys_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_operating_sys_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_tenant_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::EmailSendRequest>,
+            <V as std::convert::TryInto<
+                types::EmailSendRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `EmailSendRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::EmailSendRequest,
+            ) -> types::builder::EmailSendRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v2/sdk/email/send`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+            let Self {
+                client,
+                x_l,
+                x_agent,
+                x_client_id,
+                x_device_fingerprint,
+                x_device_ip,
+                x_operating_sys_version,
+                x_tenant_id,
+                body,
+            } = self;
+            let x_l = x_l.map_err(Error::InvalidRequest)?;
+            let x_agent = x_agent.map_err(Error::InvalidRequest)?;
+            let x_client_id = x_client_id.map_err(Error::InvalidRequest)?;
+            let x_device_fingerprint = x_device_fingerprint
+                .map_err(Error::InvalidRequest)?;
+            let x_device_ip = x_device_ip.map_err(Error::InvalidRequest)?;
+            let x_operating_sys_version = x_operating_sys_version
+                .map_err(Error::InvalidRequest)?;
+            let x_tenant_id = x_tenant_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::EmailSendRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v2/sdk/email/send", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(8usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_l {
+                header_map.append("X-L", value.to_string().try_into()?);
+            }
+            header_map.append("X-agent", x_agent.to_string().try_into()?);
+            header_map.append("X-client-id", x_client_id.to_string().try_into()?);
+            header_map
+                .append(
+                    "X-device-fingerprint",
+                    x_device_fingerprint.to_string().try_into()?,
+                );
+            if let Some(value) = x_device_ip {
+                header_map.append("X-device-ip", value.to_string().try_into()?);
+            }
+            header_map
+                .append(
+                    "X-operating-sys-version",
+                    x_operating_sys_version.to_string().try_into()?,
+                );
+            if let Some(value) = x_tenant_id {
+                header_map.append("X-tenant-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "send_email_code",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::login`]
+
+[`Client::login`]: super::Client::login*/
+    #[derive(Debug, Clone)]
+    pub struct Login<'a> {
+        client: &'a super::Client,
+        x_l: Result<Option<::std::string::String>, String>,
+        x_agent: Result<::std::string::String, String>,
+        x_client_id: Result<::std::string::String, String>,
+        x_device_fingerprint: Result<::std::string::String, String>,
+        x_device_ip: Result<Option<::std::string::String>, String>,
+        x_operating_sys_version: Result<::std::string::String, String>,
+        x_tenant_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::LoginRequest, String>,
+    }
+    impl<'a> Login<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                x_l: Ok(None),
+                x_agent: Err("x_agent was not initialized".to_string()),
+                x_client_id: Err("x_client_id was not initialized".to_string()),
+                x_device_fingerprint: Err(
+                    "x_device_fingerprint was not initialized".to_string(),
+                ),
+                x_device_ip: Ok(None),
+                x_operating_sys_version: Err(
+                    "x_operating_sys_version was not initialized".to_string(),
+                ),
+                x_tenant_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn x_l<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_l = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_l failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_agent<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_agent = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_agent failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_client_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_client_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_client_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_fingerprint<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_fingerprint = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_fingerprint failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_ip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_ip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_ip failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_operating_sys_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_operating_sys_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_operating_sys_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_tenant_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::LoginRequest>,
+            <V as std::convert::TryInto<types::LoginRequest>>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `LoginRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::LoginRequest,
+            ) -> types::builder::LoginRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v2/sdk/login`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::LoginResponse>, Error<types::Error>> {
+            let Self {
+                client,
+                x_l,
+                x_agent,
+                x_client_id,
+                x_device_fingerprint,
+                x_device_ip,
+                x_operating_sys_version,
+                x_tenant_id,
+                body,
+            } = self;
+            let x_l = x_l.map_err(Error::InvalidRequest)?;
+            let x_agent = x_agent.map_err(Error::InvalidRequest)?;
+            let x_client_id = x_client_id.map_err(Error::InvalidRequest)?;
+            let x_device_fingerprint = x_device_fingerprint
+                .map_err(Error::InvalidRequest)?;
+            let x_device_ip = x_device_ip.map_err(Error::InvalidRequest)?;
+            let x_operating_sys_version = x_operating_sys_version
+                .map_err(Error::InvalidRequest)?;
+            let x_tenant_id = x_tenant_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::LoginRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v2/sdk/login", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(8usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_l {
+                header_map.append("X-L", value.to_string().try_into()?);
+            }
+            header_map.append("X-agent", x_agent.to_string().try_into()?);
+            header_map.append("X-client-id", x_client_id.to_string().try_into()?);
+            header_map
+                .append(
+                    "X-device-fingerprint",
+                    x_device_fingerprint.to_string().try_into()?,
+                );
+            if let Some(value) = x_device_ip {
+                header_map.append("X-device-ip", value.to_string().try_into()?);
+            }
+            header_map
+                .append(
+                    "X-operating-sys-version",
+                    x_operating_sys_version.to_string().try_into()?,
+                );
+            if let Some(value) = x_tenant_id {
+                header_map.append("X-tenant-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "login",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::get_mobile_by_state_token`]
+
+[`Client::get_mobile_by_state_token`]: super::Client::get_mobile_by_state_token*/
+    #[derive(Debug, Clone)]
+    pub struct GetMobileByStateToken<'a> {
+        client: &'a super::Client,
+        x_l: Result<Option<::std::string::String>, String>,
+        x_agent: Result<::std::string::String, String>,
+        x_client_id: Result<::std::string::String, String>,
+        x_device_fingerprint: Result<::std::string::String, String>,
+        x_device_ip: Result<Option<::std::string::String>, String>,
+        x_operating_sys_version: Result<::std::string::String, String>,
+        x_state_token: Result<::std::string::String, String>,
+        x_tenant_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> GetMobileByStateToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                x_l: Ok(None),
+                x_agent: Err("x_agent was not initialized".to_string()),
+                x_client_id: Err("x_client_id was not initialized".to_string()),
+                x_device_fingerprint: Err(
+                    "x_device_fingerprint was not initialized".to_string(),
+                ),
+                x_device_ip: Ok(None),
+                x_operating_sys_version: Err(
+                    "x_operating_sys_version was not initialized".to_string(),
+                ),
+                x_state_token: Err("x_state_token was not initialized".to_string()),
+                x_tenant_id: Ok(None),
+            }
+        }
+        pub fn x_l<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_l = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_l failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_agent<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_agent = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_agent failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_client_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_client_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_client_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_fingerprint<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_fingerprint = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_fingerprint failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_ip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_ip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_ip failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_operating_sys_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_operating_sys_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_operating_sys_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_state_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_state_token = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_state_token failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_tenant_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v2/sdk/mobile-by-token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::Mobile>, Error<types::Error>> {
+            let Self {
+                client,
+                x_l,
+                x_agent,
+                x_client_id,
+                x_device_fingerprint,
+                x_device_ip,
+                x_operating_sys_version,
+                x_state_token,
+                x_tenant_id,
+            } = self;
+            let x_l = x_l.map_err(Error::InvalidRequest)?;
+            let x_agent = x_agent.map_err(Error::InvalidRequest)?;
+            let x_client_id = x_client_id.map_err(Error::InvalidRequest)?;
+            let x_device_fingerprint = x_device_fingerprint
+                .map_err(Error::InvalidRequest)?;
+            let x_device_ip = x_device_ip.map_err(Error::InvalidRequest)?;
+            let x_operating_sys_version = x_operating_sys_version
+                .map_err(Error::InvalidRequest)?;
+            let x_state_token = x_state_token.map_err(Error::InvalidRequest)?;
+            let x_tenant_id = x_tenant_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v2/sdk/mobile-by-token", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(9usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_l {
+                header_map.append("X-L", value.to_string().try_into()?);
+            }
+            header_map.append("X-agent", x_agent.to_string().try_into()?);
+            header_map.append("X-client-id", x_client_id.to_string().try_into()?);
+            header_map
+                .append(
+                    "X-device-fingerprint",
+                    x_device_fingerprint.to_string().try_into()?,
+                );
+            if let Some(value) = x_device_ip {
+                header_map.append("X-device-ip", value.to_string().try_into()?);
+            }
+            header_map
+                .append(
+                    "X-operating-sys-version",
+                    x_operating_sys_version.to_string().try_into()?,
+                );
+            header_map.append("X-state-token", x_state_token.to_string().try_into()?);
+            if let Some(value) = x_tenant_id {
+                header_map.append("X-tenant-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "get_mobile_by_state_token",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::skip_password_update`]
+
+[`Client::skip_password_update`]: super::Client::skip_password_update*/
+    #[derive(Debug, Clone)]
+    pub struct SkipPasswordUpdate<'a> {
+        client: &'a super::Client,
+        x_l: Result<Option<::std::string::String>, String>,
+        x_agent: Result<::std::string::String, String>,
+        x_client_id: Result<::std::string::String, String>,
+        x_device_fingerprint: Result<::std::string::String, String>,
+        x_device_ip: Result<Option<::std::string::String>, String>,
+        x_operating_sys_version: Result<::std::string::String, String>,
+        x_state_token: Result<::std::string::String, String>,
+        x_tenant_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> SkipPasswordUpdate<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                x_l: Ok(None),
+                x_agent: Err("x_agent was not initialized".to_string()),
+                x_client_id: Err("x_client_id was not initialized".to_string()),
+                x_device_fingerprint: Err(
+                    "x_device_fingerprint was not initialized".to_string(),
+                ),
+                x_device_ip: Ok(None),
+                x_operating_sys_version: Err(
+                    "x_operating_sys_version was not initialized".to_string(),
+                ),
+                x_state_token: Err("x_state_token was not initialized".to_string()),
+                x_tenant_id: Ok(None),
+            }
+        }
+        pub fn x_l<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_l = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_l failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_agent<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_agent = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_agent failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_client_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_client_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_client_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_fingerprint<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_fingerprint = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_fingerprint failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_ip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_ip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_ip failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_operating_sys_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_operating_sys_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_operating_sys_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_state_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_state_token = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_state_token failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_tenant_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `GET` request to `/api/v2/sdk/pwd/skip-update`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SessionResponse>, Error<types::Error>> {
+            let Self {
+                client,
+                x_l,
+                x_agent,
+                x_client_id,
+                x_device_fingerprint,
+                x_device_ip,
+                x_operating_sys_version,
+                x_state_token,
+                x_tenant_id,
+            } = self;
+            let x_l = x_l.map_err(Error::InvalidRequest)?;
+            let x_agent = x_agent.map_err(Error::InvalidRequest)?;
+            let x_client_id = x_client_id.map_err(Error::InvalidRequest)?;
+            let x_device_fingerprint = x_device_fingerprint
+                .map_err(Error::InvalidRequest)?;
+            let x_device_ip = x_device_ip.map_err(Error::InvalidRequest)?;
+            let x_operating_sys_version = x_operating_sys_version
+                .map_err(Error::InvalidRequest)?;
+            let x_state_token = x_state_token.map_err(Error::InvalidRequest)?;
+            let x_tenant_id = x_tenant_id.map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v2/sdk/pwd/skip-update", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(9usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_l {
+                header_map.append("X-L", value.to_string().try_into()?);
+            }
+            header_map.append("X-agent", x_agent.to_string().try_into()?);
+            header_map.append("X-client-id", x_client_id.to_string().try_into()?);
+            header_map
+                .append(
+                    "X-device-fingerprint",
+                    x_device_fingerprint.to_string().try_into()?,
+                );
+            if let Some(value) = x_device_ip {
+                header_map.append("X-device-ip", value.to_string().try_into()?);
+            }
+            header_map
+                .append(
+                    "X-operating-sys-version",
+                    x_operating_sys_version.to_string().try_into()?,
+                );
+            header_map.append("X-state-token", x_state_token.to_string().try_into()?);
+            if let Some(value) = x_tenant_id {
+                header_map.append("X-tenant-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .get(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "skip_password_update",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::update_password`]
+
+[`Client::update_password`]: super::Client::update_password*/
+    #[derive(Debug, Clone)]
+    pub struct UpdatePassword<'a> {
+        client: &'a super::Client,
+        x_l: Result<Option<::std::string::String>, String>,
+        x_agent: Result<::std::string::String, String>,
+        x_client_id: Result<::std::string::String, String>,
+        x_device_fingerprint: Result<::std::string::String, String>,
+        x_device_ip: Result<Option<::std::string::String>, String>,
+        x_operating_sys_version: Result<::std::string::String, String>,
+        x_state_token: Result<::std::string::String, String>,
+        x_tenant_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::UpdatePasswordRequest, String>,
+    }
+    impl<'a> UpdatePassword<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                x_l: Ok(None),
+                x_agent: Err("x_agent was not initialized".to_string()),
+                x_client_id: Err("x_client_id was not initialized".to_string()),
+                x_device_fingerprint: Err(
+                    "x_device_fingerprint was not initialized".to_string(),
+                ),
+                x_device_ip: Ok(None),
+                x_operating_sys_version: Err(
+                    "x_operating_sys_version was not initialized".to_string(),
+                ),
+                x_state_token: Err("x_state_token was not initialized".to_string()),
+                x_tenant_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn x_l<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_l = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_l failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_agent<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_agent = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_agent failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_client_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_client_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_client_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_fingerprint<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_fingerprint = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_fingerprint failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_ip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_ip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_ip failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_operating_sys_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_operating_sys_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_operating_sys_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_state_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_state_token = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_state_token failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_tenant_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdatePasswordRequest>,
+            <V as std::convert::TryInto<
+                types::UpdatePasswordRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdatePasswordRequest` for body failed: {}", s
+                    )
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::UpdatePasswordRequest,
+            ) -> types::builder::UpdatePasswordRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v2/sdk/pwd/update`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::SessionResponse>, Error<types::Error>> {
+            let Self {
+                client,
+                x_l,
+                x_agent,
+                x_client_id,
+                x_device_fingerprint,
+                x_device_ip,
+                x_operating_sys_version,
+                x_state_token,
+                x_tenant_id,
+                body,
+            } = self;
+            let x_l = x_l.map_err(Error::InvalidRequest)?;
+            let x_agent = x_agent.map_err(Error::InvalidRequest)?;
+            let x_client_id = x_client_id.map_err(Error::InvalidRequest)?;
+            let x_device_fingerprint = x_device_fingerprint
+                .map_err(Error::InvalidRequest)?;
+            let x_device_ip = x_device_ip.map_err(Error::InvalidRequest)?;
+            let x_operating_sys_version = x_operating_sys_version
+                .map_err(Error::InvalidRequest)?;
+            let x_state_token = x_state_token.map_err(Error::InvalidRequest)?;
+            let x_tenant_id = x_tenant_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::UpdatePasswordRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v2/sdk/pwd/update", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(9usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_l {
+                header_map.append("X-L", value.to_string().try_into()?);
+            }
+            header_map.append("X-agent", x_agent.to_string().try_into()?);
+            header_map.append("X-client-id", x_client_id.to_string().try_into()?);
+            header_map
+                .append(
+                    "X-device-fingerprint",
+                    x_device_fingerprint.to_string().try_into()?,
+                );
+            if let Some(value) = x_device_ip {
+                header_map.append("X-device-ip", value.to_string().try_into()?);
+            }
+            header_map
+                .append(
+                    "X-operating-sys-version",
+                    x_operating_sys_version.to_string().try_into()?,
+                );
+            header_map.append("X-state-token", x_state_token.to_string().try_into()?);
+            if let Some(value) = x_tenant_id {
+                header_map.append("X-tenant-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "update_password",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => ResponseValue::from_response(response).await,
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::send_sms_code`]
+
+[`Client::send_sms_code`]: super::Client::send_sms_code*/
+    #[derive(Debug, Clone)]
+    pub struct SendSmsCode<'a> {
+        client: &'a super::Client,
+        x_l: Result<Option<::std::string::String>, String>,
+        x_agent: Result<::std::string::String, String>,
+        x_client_id: Result<::std::string::String, String>,
+        x_device_fingerprint: Result<::std::string::String, String>,
+        x_device_ip: Result<Option<::std::string::String>, String>,
+        x_operating_sys_version: Result<::std::string::String, String>,
+        x_tenant_id: Result<Option<::std::string::String>, String>,
+        body: Result<types::builder::SmsSendRequest, String>,
+    }
+    impl<'a> SendSmsCode<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                x_l: Ok(None),
+                x_agent: Err("x_agent was not initialized".to_string()),
+                x_client_id: Err("x_client_id was not initialized".to_string()),
+                x_device_fingerprint: Err(
+                    "x_device_fingerprint was not initialized".to_string(),
+                ),
+                x_device_ip: Ok(None),
+                x_operating_sys_version: Err(
+                    "x_operating_sys_version was not initialized".to_string(),
+                ),
+                x_tenant_id: Ok(None),
+                body: Ok(::std::default::Default::default()),
+            }
+        }
+        pub fn x_l<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_l = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_l failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_agent<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_agent = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_agent failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_client_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_client_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_client_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_fingerprint<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_fingerprint = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_fingerprint failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_ip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_ip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_ip failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_operating_sys_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_operating_sys_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_operating_sys_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_tenant_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn body<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::SmsSendRequest>,
+            <V as std::convert::TryInto<
+                types::SmsSendRequest,
+            >>::Error: std::fmt::Display,
+        {
+            self.body = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `SmsSendRequest` for body failed: {}", s)
+                });
+            self
+        }
+        pub fn body_map<F>(mut self, f: F) -> Self
+        where
+            F: std::ops::FnOnce(
+                types::builder::SmsSendRequest,
+            ) -> types::builder::SmsSendRequest,
+        {
+            self.body = self.body.map(f);
+            self
+        }
+        ///Sends a `POST` request to `/api/v2/sdk/sms/send`
+        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+            let Self {
+                client,
+                x_l,
+                x_agent,
+                x_client_id,
+                x_device_fingerprint,
+                x_device_ip,
+                x_operating_sys_version,
+                x_tenant_id,
+                body,
+            } = self;
+            let x_l = x_l.map_err(Error::InvalidRequest)?;
+            let x_agent = x_agent.map_err(Error::InvalidRequest)?;
+            let x_client_id = x_client_id.map_err(Error::InvalidRequest)?;
+            let x_device_fingerprint = x_device_fingerprint
+                .map_err(Error::InvalidRequest)?;
+            let x_device_ip = x_device_ip.map_err(Error::InvalidRequest)?;
+            let x_operating_sys_version = x_operating_sys_version
+                .map_err(Error::InvalidRequest)?;
+            let x_tenant_id = x_tenant_id.map_err(Error::InvalidRequest)?;
+            let body = body
+                .and_then(|v| {
+                    types::SmsSendRequest::try_from(v).map_err(|e| e.to_string())
+                })
+                .map_err(Error::InvalidRequest)?;
+            let url = format!("{}/api/v2/sdk/sms/send", client.baseurl,);
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(8usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_l {
+                header_map.append("X-L", value.to_string().try_into()?);
+            }
+            header_map.append("X-agent", x_agent.to_string().try_into()?);
+            header_map.append("X-client-id", x_client_id.to_string().try_into()?);
+            header_map
+                .append(
+                    "X-device-fingerprint",
+                    x_device_fingerprint.to_string().try_into()?,
+                );
+            if let Some(value) = x_device_ip {
+                header_map.append("X-device-ip", value.to_string().try_into()?);
+            }
+            header_map
+                .append(
+                    "X-operating-sys-version",
+                    x_operating_sys_version.to_string().try_into()?,
+                );
+            if let Some(value) = x_tenant_id {
+                header_map.append("X-tenant-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .json(&body)
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "send_sms_code",
+            };
+            client.pre(&mut request, &info).await?;
+            let result = client.exec(request, &info).await;
+            client.post(&result, &info).await?;
+            let response = result?;
+            match response.status().as_u16() {
+                200u16 => Ok(ResponseValue::empty(response)),
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                _ => Err(Error::UnexpectedResponse(response)),
+            }
+        }
+    }
+    /**Builder for [`Client::refresh_id_token`]
+
+[`Client::refresh_id_token`]: super::Client::refresh_id_token*/
+    #[derive(Debug, Clone)]
+    pub struct RefreshIdToken<'a> {
+        client: &'a super::Client,
+        x_l: Result<Option<::std::string::String>, String>,
+        x_agent: Result<::std::string::String, String>,
+        x_client_id: Result<::std::string::String, String>,
+        x_device_fingerprint: Result<::std::string::String, String>,
+        x_device_ip: Result<Option<::std::string::String>, String>,
+        x_operating_sys_version: Result<::std::string::String, String>,
+        x_session_token: Result<::std::string::String, String>,
+        x_tenant_id: Result<Option<::std::string::String>, String>,
+    }
+    impl<'a> RefreshIdToken<'a> {
+        pub fn new(client: &'a super::Client) -> Self {
+            Self {
+                client: client,
+                x_l: Ok(None),
+                x_agent: Err("x_agent was not initialized".to_string()),
+                x_client_id: Err("x_client_id was not initialized".to_string()),
+                x_device_fingerprint: Err(
+                    "x_device_fingerprint was not initialized".to_string(),
+                ),
+                x_device_ip: Ok(None),
+                x_operating_sys_version: Err(
+                    "x_operating_sys_version was not initialized".to_string(),
+                ),
+                x_session_token: Err("x_session_token was not initialized".to_string()),
+                x_tenant_id: Ok(None),
+            }
+        }
+        pub fn x_l<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_l = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_l failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_agent<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_agent = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_agent failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_client_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_client_id = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_client_id failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_fingerprint<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_fingerprint = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_fingerprint failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_device_ip<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_device_ip = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_device_ip failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_operating_sys_version<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_operating_sys_version = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_operating_sys_version failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_session_token<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_session_token = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_session_token failed"
+                        .to_string()
+                });
+            self
+        }
+        pub fn x_tenant_id<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            self.x_tenant_id = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for x_tenant_id failed"
+                        .to_string()
+                });
+            self
+        }
+        ///Sends a `POST` request to `/api/v2/sdk/sso/session-token/id-token`
+        pub async fn send(
+            self,
+        ) -> Result<ResponseValue<types::IdTokenResponse>, Error<types::Error>> {
+            let Self {
+                client,
+                x_l,
+                x_agent,
+                x_client_id,
+                x_device_fingerprint,
+                x_device_ip,
+                x_operating_sys_version,
+                x_session_token,
+                x_tenant_id,
+            } = self;
+            let x_l = x_l.map_err(Error::InvalidRequest)?;
+            let x_agent = x_agent.map_err(Error::InvalidRequest)?;
+            let x_client_id = x_client_id.map_err(Error::InvalidRequest)?;
+            let x_device_fingerprint = x_device_fingerprint
+                .map_err(Error::InvalidRequest)?;
+            let x_device_ip = x_device_ip.map_err(Error::InvalidRequest)?;
+            let x_operating_sys_version = x_operating_sys_version
+                .map_err(Error::InvalidRequest)?;
+            let x_session_token = x_session_token.map_err(Error::InvalidRequest)?;
+            let x_tenant_id = x_tenant_id.map_err(Error::InvalidRequest)?;
+            let url = format!(
+                "{}/api/v2/sdk/sso/session-token/id-token", client.baseurl,
+            );
+            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(9usize);
+            header_map
+                .append(
+                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    ::reqwest::header::HeaderValue::from_static(
+                        super::Client::api_version(),
+                    ),
+                );
+            if let Some(value) = x_l {
+                header_map.append("X-L", value.to_string().try_into()?);
+            }
+            header_map.append("X-agent", x_agent.to_string().try_into()?);
+            header_map.append("X-client-id", x_client_id.to_string().try_into()?);
+            header_map
+                .append(
+                    "X-device-fingerprint",
+                    x_device_fingerprint.to_string().try_into()?,
+                );
+            if let Some(value) = x_device_ip {
+                header_map.append("X-device-ip", value.to_string().try_into()?);
+            }
+            header_map
+                .append(
+                    "X-operating-sys-version",
+                    x_operating_sys_version.to_string().try_into()?,
+                );
+            header_map
+                .append("X-session-token", x_session_token.to_string().try_into()?);
+            if let Some(value) = x_tenant_id {
+                header_map.append("X-tenant-id", value.to_string().try_into()?);
+            }
+            #[allow(unused_mut)]
+            let mut request = client
+                .client
+                .post(url)
+                .header(
+                    ::reqwest::header::ACCEPT,
+                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                )
+                .headers(header_map)
+                .build()?;
+            let info = OperationInfo {
+                operation_id: "refresh_id_token",
             };
             client.pre(&mut request, &info).await?;
             let result = client.exec(request, &info).await;
