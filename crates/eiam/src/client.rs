@@ -1,13 +1,18 @@
-//! The [`Client`] and its calls.
+//! The [`Client`] and its calls: one thin method per operation of the spec.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use eiam_api::ResponseValue;
+use eiam_api::types;
 use secrecy::ExposeSecret;
 
+use crate::captcha::{Captcha, CaptchaToken, CodeChannel, CodeType};
 use crate::config::{ClientBuilder, Language};
 use crate::error::{ConfigError, Error};
+use crate::flow::LoginOutcome;
 use crate::response;
-use crate::secret::{Password, StateToken, VerifyCode};
+use crate::secret::{Password, SessionToken, StateToken, VerifyCode};
 use crate::session::Session;
 
 /// The headers sent with every call, checked once when the client is built.
@@ -22,10 +27,15 @@ pub(crate) struct CommonHeaders {
     pub(crate) language: Option<Language>,
 }
 
-/// A client of the EIAM user API. Cheap to clone; clones share one connection pool, so
-/// build one per service and reuse it.
+/// A client of the EIAM user API. Cheap to clone (clones share one connection pool and
+/// one configuration): build one per service and reuse it.
 #[derive(Debug, Clone)]
 pub struct Client {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
     api: eiam_api::Client,
     headers: CommonHeaders,
     timeout: Duration,
@@ -71,20 +81,164 @@ impl Client {
         timeout: Duration,
     ) -> Client {
         Client {
-            api,
-            headers,
-            timeout,
+            inner: Arc::new(Inner {
+                api,
+                headers,
+                timeout,
+            }),
         }
     }
 
     /// The base URL calls go to.
     pub fn base_url(&self) -> &str {
-        eiam_api::ClientInfo::baseurl(&self.api)
+        eiam_api::ClientInfo::baseurl(&self.inner.api)
     }
 
     /// The client id sent as `X-client-id`.
     pub fn client_id(&self) -> &str {
-        &self.headers.client_id
+        &self.inner.headers.client_id
+    }
+
+    fn api(&self) -> &eiam_api::Client {
+        &self.inner.api
+    }
+
+    fn headers(&self) -> &CommonHeaders {
+        &self.inner.headers
+    }
+
+    /// Runs a generated call and maps its result.
+    async fn send<T>(
+        &self,
+        call: impl Future<Output = Result<ResponseValue<T>, eiam_api::Error<types::Error>>>,
+    ) -> Result<T, Error> {
+        let (result, status) = eiam_api::with_status_capture(call).await;
+        response::map(result, status, self.inner.timeout)
+            .await
+            .map(ResponseValue::into_inner)
+    }
+
+    /// Signs in with a user name and password: `POST /api/v2/sdk/login`.
+    ///
+    /// The [`LoginOutcome`] says what comes next: a session, or a password to change
+    /// (expired) or to change or skip (about to expire), a second factor, or a refusal.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] for a blank user name or password (nothing is sent);
+    /// [`Error::Api`] with `LOGIN.0002` for wrong credentials, `SDK.LOGIN.1003` for a locked
+    /// account; transport, timeout and unexpected-response errors.
+    pub async fn login(&self, user_name: &str, password: &Password) -> Result<LoginOutcome, Error> {
+        not_blank("user_name", user_name.trim().is_empty())?;
+        not_blank("password", password.is_blank())?;
+        let body = types::LoginRequest {
+            user_name: user_name.to_owned(),
+            password: password.expose_secret().to_owned(),
+        };
+        let call = with_common_headers!(self.api().login(), self.headers())
+            .body(body)
+            .send();
+        LoginOutcome::from_response(self.clone(), self.send(call).await?)
+    }
+
+    /// Gets a slider captcha: `GET /api/v2/sdk/captcha`. Every code send needs one.
+    pub async fn captcha(&self) -> Result<Captcha, Error> {
+        let call = with_common_headers!(self.api().get_captcha(), self.headers()).send();
+        Ok(Captcha::from(self.send(call).await?))
+    }
+
+    /// Verifies where the user slid the jigsaw piece (`x`, in pixels):
+    /// `POST /api/v2/sdk/captcha/verify`. `sender` is the e-mail address or mobile number
+    /// the code will go to; the token is valid for that one send.
+    pub async fn verify_captcha(
+        &self,
+        captcha: &Captcha,
+        x: f64,
+        sender: &str,
+    ) -> Result<CaptchaToken, Error> {
+        not_blank("sender", sender.trim().is_empty())?;
+        if !x.is_finite() {
+            return Err(Error::InvalidInput {
+                field: "x",
+                reason: "is not a finite number".into(),
+            });
+        }
+        let body = types::CaptchaVerifyRequest {
+            point_json: format!("{{\"x\":{x:.1},\"y\":5.0}}"),
+            token: captcha.token().to_owned(),
+            sender: sender.to_owned(),
+        };
+        let call = with_common_headers!(self.api().verify_captcha(), self.headers())
+            .body(body)
+            .send();
+        Ok(CaptchaToken::new(self.send(call).await?.captcha_token))
+    }
+
+    /// Sends a verification code by e-mail (`POST /api/v2/sdk/email/send`) or SMS
+    /// (`POST /api/v2/sdk/sms/send`), as `code_type` says.
+    pub async fn send_code(
+        &self,
+        code_type: &CodeType,
+        to: &str,
+        captcha: &CaptchaToken,
+    ) -> Result<(), Error> {
+        not_blank("to", to.trim().is_empty())?;
+        let captcha_token = captcha.expose_secret().to_owned();
+        let kind = code_type.as_str().to_owned();
+        match code_type.channel() {
+            CodeChannel::Email => {
+                let body = types::EmailSendRequest {
+                    email: to.to_owned(),
+                    type_: kind,
+                    captcha_token,
+                };
+                let call = with_common_headers!(self.api().send_email_code(), self.headers())
+                    .body(body)
+                    .send();
+                self.send(call).await
+            }
+            CodeChannel::Sms => {
+                let body = types::SmsSendRequest {
+                    mobile: to.to_owned(),
+                    type_: kind,
+                    captcha_token,
+                };
+                let call = with_common_headers!(self.api().send_sms_code(), self.headers())
+                    .body(body)
+                    .send();
+                self.send(call).await
+            }
+        }
+    }
+
+    /// The mobile number of a state token's user: `GET /api/v2/sdk/mobile-by-token`.
+    pub async fn mobile_by_state_token(&self, state_token: &StateToken) -> Result<String, Error> {
+        check_state_token(state_token)?;
+        let call = with_common_headers!(self.api().get_mobile_by_state_token(), self.headers())
+            .x_state_token(state_token.expose_secret())
+            .send();
+        Ok(self.send(call).await?.mobile)
+    }
+
+    /// Changes an expired (or expiring) password with the old password:
+    /// `POST /api/v2/sdk/pwd/update`. Prefer the typed flow from [`Client::login`].
+    pub async fn update_password(
+        &self,
+        state_token: &StateToken,
+        old_password: &Password,
+        new_password: &Password,
+    ) -> Result<Session, Error> {
+        check_state_token(state_token)?;
+        not_blank("old_password", old_password.is_blank())?;
+        not_blank("new_password", new_password.is_blank())?;
+        let body = types::UpdatePasswordRequest {
+            old_password: old_password.expose_secret().to_owned(),
+            new_password: new_password.expose_secret().to_owned(),
+        };
+        let call = with_common_headers!(self.api().update_password(), self.headers())
+            .x_state_token(state_token.expose_secret())
+            .body(body)
+            .send();
+        Session::from_response(self.send(call).await?)
     }
 
     /// Changes an expired (or expiring) password with an e-mail verification code:
@@ -105,21 +259,74 @@ impl Client {
         verify_code: &VerifyCode,
         new_password: &Password,
     ) -> Result<Session, Error> {
-        check_state_token(state_token)?;
-        not_blank("verify_code", verify_code.is_blank())?;
-        not_blank("new_password", new_password.is_blank())?;
-        let body = eiam_api::types::UpdatePasswordByCodeRequest {
-            verify_code: verify_code.expose_secret().to_owned(),
-            new_password: new_password.expose_secret().to_owned(),
-        };
-        let call = with_common_headers!(self.api.update_password_by_email(), &self.headers)
+        let body = code_change_body(state_token, verify_code, new_password)?;
+        let call = with_common_headers!(self.api().update_password_by_email(), self.headers())
             .x_state_token(state_token.expose_secret())
             .body(body)
             .send();
-        let (result, status) = eiam_api::with_status_capture(call).await;
-        let value = response::map(result, status, self.timeout).await?;
-        Session::from_response(value.into_inner())
+        Session::from_response(self.send(call).await?)
     }
+
+    /// Changes an expired (or expiring) password with an SMS verification code (sent with
+    /// `type = CHANGE_PWD_SMS`): `POST /api/v2/sdk/after-login/pwd/update-by-mobile`.
+    pub async fn update_password_by_mobile(
+        &self,
+        state_token: &StateToken,
+        verify_code: &VerifyCode,
+        new_password: &Password,
+    ) -> Result<Session, Error> {
+        let body = code_change_body(state_token, verify_code, new_password)?;
+        let call = with_common_headers!(self.api().update_password_by_mobile(), self.headers())
+            .x_state_token(state_token.expose_secret())
+            .body(body)
+            .send();
+        Session::from_response(self.send(call).await?)
+    }
+
+    /// Skips the change of a password that is about to expire:
+    /// `GET /api/v2/sdk/pwd/skip-update`. Reached through
+    /// [`ExpiringPassword::skip`](crate::ExpiringPassword::skip) only, so that a skip of an
+    /// expired password cannot be written.
+    pub(crate) async fn skip_password_update(
+        &self,
+        state_token: &StateToken,
+    ) -> Result<Session, Error> {
+        check_state_token(state_token)?;
+        let call = with_common_headers!(self.api().skip_password_update(), self.headers())
+            .x_state_token(state_token.expose_secret())
+            .send();
+        Session::from_response(self.send(call).await?)
+    }
+
+    /// Gets a fresh id_token for a session: `POST /api/v2/sdk/sso/session-token/id-token`.
+    /// Keep using the returned session's token: the service may rotate it.
+    pub async fn refresh_id_token(&self, session_token: &SessionToken) -> Result<Session, Error> {
+        not_blank("session_token", session_token.is_blank())?;
+        if session_token.expose_secret().chars().any(char::is_control) {
+            return Err(Error::InvalidInput {
+                field: "session_token",
+                reason: "contains a control character".into(),
+            });
+        }
+        let call = with_common_headers!(self.api().refresh_id_token(), self.headers())
+            .x_session_token(session_token.expose_secret())
+            .send();
+        Session::from_refresh(self.send(call).await?)
+    }
+}
+
+fn code_change_body(
+    state_token: &StateToken,
+    verify_code: &VerifyCode,
+    new_password: &Password,
+) -> Result<types::UpdatePasswordByCodeRequest, Error> {
+    check_state_token(state_token)?;
+    not_blank("verify_code", verify_code.is_blank())?;
+    not_blank("new_password", new_password.is_blank())?;
+    Ok(types::UpdatePasswordByCodeRequest {
+        verify_code: verify_code.expose_secret().to_owned(),
+        new_password: new_password.expose_secret().to_owned(),
+    })
 }
 
 fn not_blank(field: &'static str, blank: bool) -> Result<(), Error> {
@@ -135,7 +342,7 @@ fn not_blank(field: &'static str, blank: bool) -> Result<(), Error> {
 
 fn check_state_token(token: &StateToken) -> Result<(), Error> {
     not_blank("state_token", token.is_blank())?;
-    if token.expose_secret().chars().any(|c| c.is_control()) {
+    if token.expose_secret().chars().any(char::is_control) {
         return Err(Error::InvalidInput {
             field: "state_token",
             reason: "contains a control character".into(),

@@ -51,11 +51,20 @@ pub enum ErrorCode {
     SmsCodeWrong,
     /// `SDK.SMS.1006`: the e-mail verification code is wrong.
     EmailCodeWrong,
+    /// `LOGIN.0002`: wrong account name or password (the message says how many attempts
+    /// remain).
+    InvalidCredentials,
+    /// `CAPTCHA.0002`: the captcha answer is wrong.
+    CaptchaWrong,
+    /// `CAPTCHA.0003`: the captcha token has expired.
+    CaptchaExpired,
+    /// `CAPTCHA.0004`: the captcha token is not valid.
+    CaptchaInvalid,
     /// A code this version does not know, kept as sent.
     Other(String),
 }
 
-const CODES: [(&str, ErrorCode); 20] = [
+const CODES: [(&str, ErrorCode); 24] = [
     ("SDK.COMMON.1001", ErrorCode::ParameterBlank),
     ("SDK.COMMON.1002", ErrorCode::ParameterFormat),
     ("SDK.COMMON.1003", ErrorCode::DeviceInfoIncomplete),
@@ -76,6 +85,10 @@ const CODES: [(&str, ErrorCode); 20] = [
     ("SDK.LOGIN.1004", ErrorCode::LoginInfoUnavailable),
     ("SDK.SMS.1005", ErrorCode::SmsCodeWrong),
     ("SDK.SMS.1006", ErrorCode::EmailCodeWrong),
+    ("LOGIN.0002", ErrorCode::InvalidCredentials),
+    ("CAPTCHA.0002", ErrorCode::CaptchaWrong),
+    ("CAPTCHA.0003", ErrorCode::CaptchaExpired),
+    ("CAPTCHA.0004", ErrorCode::CaptchaInvalid),
 ];
 
 impl ErrorCode {
@@ -167,6 +180,9 @@ pub enum Error {
         /// The start of the body, with secret fields masked.
         excerpt: String,
     },
+    /// The new password breaks the password policy the login returned; nothing was sent.
+    #[error("{0}; nothing was sent")]
+    PasswordPolicy(#[source] crate::policy::PolicyViolation),
     /// The service answered 200 without a session (e.g. `status: ACCESS_DENIED`).
     #[error("the service answered status {status} without a session")]
     NotSignedIn {
@@ -212,7 +228,7 @@ impl Error {
 
     /// A short, stable name of the kind of error, for logs and machine-readable output:
     /// `api`, `invalid_input`, `timeout`, `transport`, `unexpected_response`,
-    /// `not_signed_in`.
+    /// `not_signed_in`, `password_policy`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Api(_) => "api",
@@ -221,6 +237,7 @@ impl Error {
             Error::Transport(_) => "transport",
             Error::UnexpectedResponse { .. } => "unexpected_response",
             Error::NotSignedIn { .. } => "not_signed_in",
+            Error::PasswordPolicy(_) => "password_policy",
         }
     }
 
@@ -236,7 +253,9 @@ impl Error {
             Error::Timeout { .. } | Error::Transport(_) => true,
             Error::Api(e) => e.code == ErrorCode::SystemBusy || retryable_status(e.status),
             Error::UnexpectedResponse { status, .. } => status.is_some_and(retryable_status),
-            Error::InvalidInput { .. } | Error::NotSignedIn { .. } => false,
+            Error::InvalidInput { .. } | Error::NotSignedIn { .. } | Error::PasswordPolicy(_) => {
+                false
+            }
         }
     }
 }

@@ -72,6 +72,11 @@ secret_type!(
     SessionToken
 );
 secret_type!(
+    /// A `captcha_token`: proof that a captcha was solved, good for one code send to the
+    /// address or number it was verified for.
+    CaptchaToken
+);
+secret_type!(
     /// An `id_token`: a short-lived RS256 JWT with the user's claims. Verify it before
     /// trusting its claims.
     IdToken

@@ -57,13 +57,35 @@ impl Session {
     /// session token and its lifetime. A status without a session token is
     /// [`Error::NotSignedIn`]; a session token without `expire` is an unexpected response.
     pub(crate) fn from_response(body: eiam_api::types::SessionResponse) -> Result<Session, Error> {
-        let status = SessionStatus::parse(&body.status);
-        let Some(token) = body.session_token.filter(|t| !t.is_empty()) else {
-            return Err(Error::NotSignedIn {
-                status: body.status,
-            });
+        Session::build(body.status, body.session_token, body.expire, body.id_token)
+    }
+
+    /// From a login's `SUCCESS`.
+    pub(crate) fn from_login(body: eiam_api::types::LoginResponse) -> Result<Session, Error> {
+        Session::build(body.status, body.session_token, body.expire, body.id_token)
+    }
+
+    /// From an id_token refresh (which has no `status`: a refreshed session is signed in).
+    pub(crate) fn from_refresh(body: eiam_api::types::IdTokenResponse) -> Result<Session, Error> {
+        Session::build(
+            SessionStatus::Success.as_str().to_owned(),
+            Some(body.session_token),
+            Some(body.expire),
+            Some(body.id_token),
+        )
+    }
+
+    fn build(
+        status: String,
+        session_token: Option<String>,
+        expire: Option<i64>,
+        id_token: Option<String>,
+    ) -> Result<Session, Error> {
+        let Some(token) = session_token.filter(|t| !t.is_empty()) else {
+            return Err(Error::NotSignedIn { status });
         };
-        let expire = body.expire.ok_or_else(|| Error::UnexpectedResponse {
+        let status = SessionStatus::parse(&status);
+        let expire = expire.ok_or_else(|| Error::UnexpectedResponse {
             status: Some(reqwest::StatusCode::OK),
             reason: "a session_token without `expire`".into(),
             excerpt: String::new(),
@@ -77,7 +99,7 @@ impl Session {
             status,
             session_token: SessionToken::new(token),
             expires_in: Duration::from_secs(expires_in),
-            id_token: body.id_token.filter(|t| !t.is_empty()).map(IdToken::new),
+            id_token: id_token.filter(|t| !t.is_empty()).map(IdToken::new),
         })
     }
 

@@ -1,0 +1,121 @@
+//! The slider captcha and the kinds of verification code.
+
+use std::fmt;
+
+pub use crate::secret::CaptchaToken;
+
+/// A slider captcha: a background image and a jigsaw piece the user slides into place.
+/// Show both, read the x position the user chose, then
+/// [`Client::verify_captcha`](crate::Client::verify_captcha).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Captcha {
+    token: String,
+    background_png_base64: Option<String>,
+    jigsaw_png_base64: Option<String>,
+}
+
+impl Captcha {
+    /// The captcha's id.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The background image, PNG in base64.
+    pub fn background_png_base64(&self) -> Option<&str> {
+        self.background_png_base64.as_deref()
+    }
+
+    /// The jigsaw piece, PNG in base64.
+    pub fn jigsaw_png_base64(&self) -> Option<&str> {
+        self.jigsaw_png_base64.as_deref()
+    }
+}
+
+impl fmt::Debug for Captcha {
+    /// The token only (the images are long).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Captcha")
+            .field("token", &self.token)
+            .finish_non_exhaustive()
+    }
+}
+
+impl From<eiam_api::types::Captcha> for Captcha {
+    fn from(c: eiam_api::types::Captcha) -> Self {
+        Captcha {
+            token: c.token,
+            background_png_base64: c.original_image_base64,
+            jigsaw_png_base64: c.jigsaw_image_base64,
+        }
+    }
+}
+
+/// How a code is delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeChannel {
+    /// By e-mail (`POST /api/v2/sdk/email/send`).
+    Email,
+    /// By SMS (`POST /api/v2/sdk/sms/send`).
+    Sms,
+}
+
+/// What a verification code is for (the send call's `type`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CodeType {
+    /// `CHANGE_PWD_EMS`: change a password by e-mail code.
+    ChangePasswordEmail,
+    /// `CHANGE_PWD_SMS`: change a password by SMS code.
+    ChangePasswordSms,
+    /// `LOGIN_EMS`.
+    LoginEmail,
+    /// `LOGIN_SMS`.
+    LoginSms,
+    /// `MFA_AUTH_EMS`.
+    MfaEmail,
+    /// `MFA_AUTH_SMS`.
+    MfaSms,
+    /// `FORGET_PWD_EMS`.
+    ForgotPasswordEmail,
+    /// `FORGET_PWD_SMS`.
+    ForgotPasswordSms,
+    /// Another documented or future value, with its channel.
+    Other {
+        /// The channel it is sent on.
+        channel: CodeChannel,
+        /// The `type` value.
+        value: String,
+    },
+}
+
+impl CodeType {
+    /// The `type` value.
+    pub fn as_str(&self) -> &str {
+        match self {
+            CodeType::ChangePasswordEmail => "CHANGE_PWD_EMS",
+            CodeType::ChangePasswordSms => "CHANGE_PWD_SMS",
+            CodeType::LoginEmail => "LOGIN_EMS",
+            CodeType::LoginSms => "LOGIN_SMS",
+            CodeType::MfaEmail => "MFA_AUTH_EMS",
+            CodeType::MfaSms => "MFA_AUTH_SMS",
+            CodeType::ForgotPasswordEmail => "FORGET_PWD_EMS",
+            CodeType::ForgotPasswordSms => "FORGET_PWD_SMS",
+            CodeType::Other { value, .. } => value,
+        }
+    }
+
+    /// The channel the code goes by.
+    pub fn channel(&self) -> CodeChannel {
+        match self {
+            CodeType::ChangePasswordEmail
+            | CodeType::LoginEmail
+            | CodeType::MfaEmail
+            | CodeType::ForgotPasswordEmail => CodeChannel::Email,
+            CodeType::ChangePasswordSms
+            | CodeType::LoginSms
+            | CodeType::MfaSms
+            | CodeType::ForgotPasswordSms => CodeChannel::Sms,
+            CodeType::Other { channel, .. } => *channel,
+        }
+    }
+}
