@@ -8,12 +8,12 @@
 //!
 //! * headers that carry secrets (`X-state-token`) are marked sensitive before sending, so
 //!   that no `Debug` print of a request shows them;
-//! * the HTTP status of each response is recorded for [`with_status_capture`], because
+//! * the method, path and HTTP status of each call are recorded for [`with_capture`]:
 //!   progenitor's `Error::InvalidResponsePayload` (a body that does not decode) does not
-//!   keep it.
+//!   keep the status, and the caller's tracing span wants all three.
 #![forbid(unsafe_code)]
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::future::Future;
 
 use progenitor_client::{ClientHooks, OperationInfo};
@@ -28,20 +28,42 @@ pub use generated::*;
 /// Request headers whose values are secrets.
 const SENSITIVE_HEADERS: [&str; 2] = ["x-state-token", "x-session-token"];
 
-tokio::task_local! {
-    static LAST_STATUS: Cell<Option<StatusCode>>;
+/// What [`with_capture`] saw of the last request a call sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Captured {
+    /// The request's method, once it was sent.
+    pub method: Option<&'static str>,
+    /// The request's URL path (with the base URL's path prefix, if any).
+    pub path: Option<String>,
+    /// The HTTP status of the response, once one came.
+    pub status: Option<StatusCode>,
 }
 
-/// Runs `call` and returns its output with the HTTP status of the last response that the
-/// client received while running it (`None` if no response came).
-pub async fn with_status_capture<F: Future>(call: F) -> (F::Output, Option<StatusCode>) {
-    LAST_STATUS
-        .scope(Cell::new(None), async move {
+tokio::task_local! {
+    static CAPTURED: RefCell<Captured>;
+}
+
+/// Runs `call` and returns its output with what the client saw of the last request it sent
+/// while running it.
+pub async fn with_capture<F: Future>(call: F) -> (F::Output, Captured) {
+    CAPTURED
+        .scope(RefCell::new(Captured::default()), async move {
             let output = call.await;
-            let status = LAST_STATUS.with(Cell::get);
-            (output, status)
+            (output, CAPTURED.with(RefCell::take))
         })
         .await
+}
+
+fn method_name(method: &reqwest::Method) -> &'static str {
+    match *method {
+        reqwest::Method::GET => "GET",
+        reqwest::Method::POST => "POST",
+        reqwest::Method::PUT => "PUT",
+        reqwest::Method::DELETE => "DELETE",
+        reqwest::Method::PATCH => "PATCH",
+        reqwest::Method::HEAD => "HEAD",
+        _ => "OTHER",
+    }
 }
 
 impl ClientHooks<()> for Client {
@@ -63,14 +85,20 @@ impl ClientHooks<()> for Client {
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
+        let method = method_name(request.method());
+        let path = request.url().path().to_owned();
         let result = progenitor_client::ClientInfo::client(self)
             .execute(request)
             .await;
-        if let Ok(response) = &result {
-            let status = response.status();
-            // Outside `with_status_capture` there is nothing to record into.
-            let _ = LAST_STATUS.try_with(|slot| slot.set(Some(status)));
-        }
+        let status = result.as_ref().ok().map(reqwest::Response::status);
+        // Outside `with_capture` there is nothing to record into.
+        let _ = CAPTURED.try_with(|slot| {
+            slot.replace(Captured {
+                method: Some(method),
+                path: Some(path),
+                status,
+            })
+        });
         result
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use eiam_api::ResponseValue;
 use eiam_api::types;
 use secrecy::ExposeSecret;
+use tracing::Instrument;
 
 use crate::captcha::{Captcha, CaptchaToken, CodeChannel, CodeType};
 use crate::config::{ClientBuilder, Language};
@@ -107,15 +108,53 @@ impl Client {
         &self.inner.headers
     }
 
-    /// Runs a generated call and maps its result.
+    /// Runs a generated call in a tracing span and maps its result.
+    ///
+    /// The span (`eiam.call`, DEBUG) has the operation id, method, path, HTTP status,
+    /// duration, the outcome's error kind and the service's error code; never a header
+    /// value or a body.
     async fn send<T>(
         &self,
+        operation: &'static str,
         call: impl Future<Output = Result<ResponseValue<T>, eiam_api::Error<types::Error>>>,
     ) -> Result<T, Error> {
-        let (result, status) = eiam_api::with_status_capture(call).await;
-        response::map(result, status, self.inner.timeout)
+        let span = tracing::debug_span!(
+            "eiam.call",
+            operation,
+            method = tracing::field::Empty,
+            path = tracing::field::Empty,
+            status = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
+            error = tracing::field::Empty,
+            error_code = tracing::field::Empty,
+        );
+        let started = std::time::Instant::now();
+        let (result, captured) = eiam_api::with_capture(call).instrument(span.clone()).await;
+        let mapped = response::map(result, captured.status, self.inner.timeout)
+            .instrument(span.clone())
             .await
-            .map(ResponseValue::into_inner)
+            .map(ResponseValue::into_inner);
+        if let Some(method) = captured.method {
+            span.record("method", method);
+        }
+        if let Some(path) = &captured.path {
+            span.record("path", path.as_str());
+        }
+        if let Some(status) = captured.status {
+            span.record("status", status.as_u16());
+        }
+        span.record("duration_ms", started.elapsed().as_millis() as u64);
+        if let Err(e) = &mapped {
+            span.record("error", e.kind());
+            if let Some(code) = e.code() {
+                span.record("error_code", code.as_str());
+            }
+        }
+        span.in_scope(|| match &mapped {
+            Ok(_) => tracing::debug!("call succeeded"),
+            Err(e) => tracing::debug!(kind = e.kind(), "call failed"),
+        });
+        mapped
     }
 
     /// Signs in with a user name and password: `POST /api/v2/sdk/login`.
@@ -137,13 +176,13 @@ impl Client {
         let call = with_common_headers!(self.api().login(), self.headers())
             .body(body)
             .send();
-        LoginOutcome::from_response(self.clone(), self.send(call).await?)
+        LoginOutcome::from_response(self.clone(), self.send("login", call).await?)
     }
 
     /// Gets a slider captcha: `GET /api/v2/sdk/captcha`. Every code send needs one.
     pub async fn captcha(&self) -> Result<Captcha, Error> {
         let call = with_common_headers!(self.api().get_captcha(), self.headers()).send();
-        Ok(Captcha::from(self.send(call).await?))
+        Ok(Captcha::from(self.send("get_captcha", call).await?))
     }
 
     /// Verifies where the user slid the jigsaw piece (`x`, in pixels):
@@ -170,7 +209,9 @@ impl Client {
         let call = with_common_headers!(self.api().verify_captcha(), self.headers())
             .body(body)
             .send();
-        Ok(CaptchaToken::new(self.send(call).await?.captcha_token))
+        Ok(CaptchaToken::new(
+            self.send("verify_captcha", call).await?.captcha_token,
+        ))
     }
 
     /// Sends a verification code by e-mail (`POST /api/v2/sdk/email/send`) or SMS
@@ -194,7 +235,7 @@ impl Client {
                 let call = with_common_headers!(self.api().send_email_code(), self.headers())
                     .body(body)
                     .send();
-                self.send(call).await
+                self.send("send_email_code", call).await
             }
             CodeChannel::Sms => {
                 let body = types::SmsSendRequest {
@@ -205,7 +246,7 @@ impl Client {
                 let call = with_common_headers!(self.api().send_sms_code(), self.headers())
                     .body(body)
                     .send();
-                self.send(call).await
+                self.send("send_sms_code", call).await
             }
         }
     }
@@ -216,7 +257,7 @@ impl Client {
         let call = with_common_headers!(self.api().get_mobile_by_state_token(), self.headers())
             .x_state_token(state_token.expose_secret())
             .send();
-        Ok(self.send(call).await?.mobile)
+        Ok(self.send("get_mobile_by_state_token", call).await?.mobile)
     }
 
     /// Changes an expired (or expiring) password with the old password:
@@ -238,7 +279,7 @@ impl Client {
             .x_state_token(state_token.expose_secret())
             .body(body)
             .send();
-        Session::from_response(self.send(call).await?)
+        Session::from_response(self.send("update_password", call).await?)
     }
 
     /// Changes an expired (or expiring) password with an e-mail verification code:
@@ -264,7 +305,7 @@ impl Client {
             .x_state_token(state_token.expose_secret())
             .body(body)
             .send();
-        Session::from_response(self.send(call).await?)
+        Session::from_response(self.send("update_password_by_email", call).await?)
     }
 
     /// Changes an expired (or expiring) password with an SMS verification code (sent with
@@ -280,7 +321,7 @@ impl Client {
             .x_state_token(state_token.expose_secret())
             .body(body)
             .send();
-        Session::from_response(self.send(call).await?)
+        Session::from_response(self.send("update_password_by_mobile", call).await?)
     }
 
     /// Skips the change of a password that is about to expire:
@@ -295,7 +336,7 @@ impl Client {
         let call = with_common_headers!(self.api().skip_password_update(), self.headers())
             .x_state_token(state_token.expose_secret())
             .send();
-        Session::from_response(self.send(call).await?)
+        Session::from_response(self.send("skip_password_update", call).await?)
     }
 
     /// Gets a fresh id_token for a session: `POST /api/v2/sdk/sso/session-token/id-token`.
@@ -311,7 +352,7 @@ impl Client {
         let call = with_common_headers!(self.api().refresh_id_token(), self.headers())
             .x_session_token(session_token.expose_secret())
             .send();
-        Session::from_refresh(self.send(call).await?)
+        Session::from_refresh(self.send("refresh_id_token", call).await?)
     }
 }
 
