@@ -1665,7 +1665,9 @@ let response = client.get_mobile_by_state_token()
 
 Only for a login that answered `PASSWORD_WARN`: the user keeps the password for now and is
 signed in. For `PASSWORD_EXPIRED` the call is refused (inferred: an expired password
-must be changed) with `SDK.COMMON.1006` naming `X-state-token`. Consumes the state token.
+must be changed) with `SDK.COMMON.1006`, "The password has expired and must be
+changed.", and the state token stays usable for a change. Consumes the state token on
+success.
 
 
 Sends a `GET` request to `/api/v2/sdk/pwd/skip-update`

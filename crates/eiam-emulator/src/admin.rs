@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use crate::Emulator;
 use crate::error::EmulatorError;
 use crate::messages::{Lang, emulator_error};
-use crate::state::NewUser;
+use crate::state::{NewUser, PasswordExpiry, UserOptions};
 
 /// The admin routes.
 pub(crate) fn routes() -> Router<Emulator> {
@@ -28,6 +28,8 @@ pub(crate) fn routes() -> Router<Emulator> {
             post(expired_login),
         )
         .route("/_emulator/users/{user_name}/send-code", post(send_code))
+        .route("/_emulator/users/{user_name}/expiry", post(set_expiry))
+        .route("/_emulator/captcha/{token}", get(captcha_answer))
         .route(
             "/_emulator/users/{user_name}/check-password",
             post(check_password),
@@ -46,6 +48,7 @@ fn error_response(e: &EmulatorError, lang: Lang) -> Response {
     let (status, code) = match e {
         EmulatorError::UserExists { .. } => (StatusCode::CONFLICT, "EMULATOR.USER_EXISTS"),
         EmulatorError::UserNotFound { .. } => (StatusCode::NOT_FOUND, "EMULATOR.USER_NOT_FOUND"),
+        EmulatorError::CaptchaNotFound => (StatusCode::NOT_FOUND, "EMULATOR.CAPTCHA_NOT_FOUND"),
         EmulatorError::UnknownClient { .. } => (StatusCode::BAD_REQUEST, "EMULATOR.UNKNOWN_CLIENT"),
         EmulatorError::InvalidInput { .. } => (StatusCode::BAD_REQUEST, "EMULATOR.BAD_REQUEST"),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "EMULATOR.INTERNAL"),
@@ -95,6 +98,26 @@ fn opt_string(
     }
 }
 
+/// An optional boolean field: `false` when missing or `null`, an error when of another
+/// type.
+fn opt_bool(map: &Map<String, Value>, field: &'static str) -> Result<bool, EmulatorError> {
+    match map.get(field) {
+        None | Some(Value::Null) => Ok(false),
+        Some(Value::Bool(b)) => Ok(*b),
+        Some(_) => Err(EmulatorError::InvalidInput { field }),
+    }
+}
+
+/// The `expiry` field (`"fresh"`, `"expiring"`, `"expired"`); `Fresh` when missing or
+/// `null` and not `required`.
+fn expiry(map: &Map<String, Value>, required: bool) -> Result<PasswordExpiry, EmulatorError> {
+    match opt_string(map, "expiry")? {
+        Some(name) => name.parse(),
+        None if required => Err(EmulatorError::InvalidInput { field: "expiry" }),
+        None => Ok(PasswordExpiry::Fresh),
+    }
+}
+
 /// A required string field.
 fn string(map: &Map<String, Value>, field: &'static str) -> Result<String, EmulatorError> {
     opt_string(map, field)?.ok_or(EmulatorError::InvalidInput { field })
@@ -113,13 +136,19 @@ async fn add_user(
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let result = object(body, false).and_then(|map| {
-        emulator.add_user(NewUser {
+        let user = NewUser {
             user_name: string(&map, "user_name")?,
             password: string(&map, "password")?,
             email: string(&map, "email")?,
             mobile: string(&map, "mobile")?,
             name: opt_string(&map, "name")?,
-        })
+        };
+        let options = UserOptions {
+            expiry: expiry(&map, false)?,
+            mfa: opt_bool(&map, "mfa")?,
+            access_denied: opt_bool(&map, "access_denied")?,
+        };
+        emulator.add_user_with(user, options)
     });
     answer(&headers, result, |id| {
         (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response()
@@ -156,6 +185,40 @@ async fn send_code(
     let result = user_name(path).and_then(|user| emulator.send_change_pwd_code(&user));
     answer(&headers, result, |()| {
         StatusCode::NO_CONTENT.into_response()
+    })
+}
+
+/// `POST /_emulator/users/{user_name}/expiry` `{"expiry": "fresh|expiring|expired"}`.
+async fn set_expiry(
+    State(emulator): State<Emulator>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let result = user_name(path).and_then(|user| {
+        let expiry = expiry(&object(body, false)?, true)?;
+        emulator.set_expiry(&user, expiry)
+    });
+    answer(&headers, result, |()| {
+        StatusCode::NO_CONTENT.into_response()
+    })
+}
+
+/// `GET /_emulator/captcha/{token}` → `{"x": answer}`.
+async fn captcha_answer(
+    State(emulator): State<Emulator>,
+    path: Result<Path<String>, PathRejection>,
+    headers: HeaderMap,
+) -> Response {
+    let result = path
+        .map_err(|_| EmulatorError::InvalidInput { field: "token" })
+        .and_then(|Path(token)| {
+            emulator
+                .captcha_answer(&token)
+                .ok_or(EmulatorError::CaptchaNotFound)
+        });
+    answer(&headers, result, |x| {
+        Json(serde_json::json!({ "x": x })).into_response()
     })
 }
 

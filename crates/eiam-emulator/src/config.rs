@@ -11,9 +11,12 @@ pub const DEFAULT_CLIENT_ID: &str = "emulator-client";
 
 /// How an [`Emulator`](crate::Emulator) behaves. `Default` gives the documented defaults.
 ///
-/// Choices (inferred, the vendor documents none of these lifetimes except the session's
-/// example value and the id_token's 2 hours): a state token lives 10 minutes, a
-/// verification code 5 minutes and allows 5 wrong attempts.
+/// Choices (inferred, the vendor documents none of these values except the sessions'
+/// example lifetimes and the id_token's 2 hours): a state token lives 10 minutes, a
+/// verification code 5 minutes and allows 5 wrong attempts; 5 failed logins in a row lock
+/// an account for 15 minutes; a new password may not be one of the 3 previous ones; a
+/// captcha lives 2 minutes and a solved captcha's token 5 minutes; refreshing an id_token
+/// does not rotate the session token.
 #[derive(Clone, Debug)]
 pub struct EmulatorConfig {
     /// The registered client ids (`X-client-id` values that are accepted). The first one is
@@ -25,9 +28,29 @@ pub struct EmulatorConfig {
     pub code_ttl: Duration,
     /// How many wrong codes burn a code. Default: 5.
     pub max_code_attempts: u32,
-    /// Lifetime of a session token, answered as `expire`. Default: 43200 s (12 hours), the
-    /// vendor's example value.
+    /// Lifetime of a session token started by a password change or a skip, answered as
+    /// `expire`. Default: 43200 s (12 hours), the vendor's example value for these calls.
     pub session_ttl: Duration,
+    /// Lifetime of a session token started by a successful login, answered as `expire`.
+    /// Default: 604800 s (7 days), the vendor's login example value.
+    pub login_session_ttl: Duration,
+    /// How many failed logins in a row lock an account (at least 1). Default: 5.
+    pub lockout_threshold: u32,
+    /// How long a locked account stays locked. Default: 15 minutes.
+    pub lockout_duration: Duration,
+    /// How many previous passwords a new password may not repeat (the current password is
+    /// always refused, on top of these). Default: 3.
+    pub history_len: usize,
+    /// Lifetime of a captcha (`GET /api/v2/sdk/captcha`) until it is verified. Default:
+    /// 2 minutes.
+    pub captcha_ttl: Duration,
+    /// Lifetime of a `captcha_token` (a solved captcha) until a code is sent with it.
+    /// Default: 5 minutes.
+    pub captcha_token_ttl: Duration,
+    /// Whether refreshing an id_token also replaces the session token (the tenant's
+    /// "automatic refresh"); the old token then stops working. Default: `false` (choice: the
+    /// vendor makes it a tenant option, off unless enabled).
+    pub rotate_session_on_refresh: bool,
     /// Lifetime of an id_token. Default: 7200 s (2 hours), the vendor's default.
     pub id_token_ttl: Duration,
     /// The password policy. Default: [`PasswordPolicy::default`].
@@ -45,6 +68,13 @@ impl Default for EmulatorConfig {
             code_ttl: Duration::from_secs(5 * 60),
             max_code_attempts: 5,
             session_ttl: Duration::from_secs(43_200),
+            login_session_ttl: Duration::from_secs(604_800),
+            lockout_threshold: 5,
+            lockout_duration: Duration::from_secs(15 * 60),
+            history_len: 3,
+            captcha_ttl: Duration::from_secs(2 * 60),
+            captcha_token_ttl: Duration::from_secs(5 * 60),
+            rotate_session_on_refresh: false,
             id_token_ttl: Duration::from_secs(7_200),
             policy: PasswordPolicy::default(),
             signing_key: None,
@@ -74,6 +104,8 @@ impl EmulatorConfig {
             Some(ConfigProblem::PasswordClasses)
         } else if self.max_code_attempts == 0 {
             Some(ConfigProblem::CodeAttempts)
+        } else if self.lockout_threshold == 0 {
+            Some(ConfigProblem::LockoutThreshold)
         } else {
             None
         };

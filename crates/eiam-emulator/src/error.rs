@@ -26,6 +26,8 @@ pub enum EmulatorError {
         /// The client id.
         client_id: String,
     },
+    /// No captcha with this token is waiting to be solved (unknown or expired).
+    CaptchaNotFound,
     /// An input field is missing or has a bad format (admin input).
     InvalidInput {
         /// The field's name.
@@ -55,6 +57,8 @@ pub enum ConfigProblem {
     PasswordClasses,
     /// `max_code_attempts` is 0.
     CodeAttempts,
+    /// `lockout_threshold` is 0.
+    LockoutThreshold,
 }
 
 impl fmt::Display for EmulatorError {

@@ -54,6 +54,29 @@ pub(crate) enum Msg {
     UserNotFound,
     /// `SDK.SMS.1006`: the e-mail verification code is wrong.
     WrongEmailCode,
+    /// `SDK.SMS.1005`: the SMS verification code is wrong.
+    WrongSmsCode,
+    /// `LOGIN.0002`: wrong user name or password, with the attempts left before the lock
+    /// (OneAccess's example text).
+    LoginFailed {
+        /// Failed logins still allowed before the account is locked.
+        remaining: u32,
+    },
+    /// `SDK.LOGIN.1003`: the account is locked, with the time until it unlocks.
+    AccountLocked {
+        /// Whole minutes left.
+        minutes: i64,
+        /// Seconds left beyond the minutes.
+        seconds: i64,
+    },
+    /// `SDK.COMMON.1006` for a skip on an expired password.
+    MustChangeExpired,
+    /// `CAPTCHA.0002`: the slider was put at the wrong place.
+    CaptchaWrong,
+    /// `CAPTCHA.0003`: the captcha token has expired.
+    CaptchaExpired,
+    /// `CAPTCHA.0004`: the captcha token (or captcha) is unknown or used.
+    CaptchaInvalid,
     /// `SDK.COMMON.1008`: the service failed.
     SystemBusy,
 }
@@ -91,6 +114,12 @@ fn policy_reason(v: &PolicyViolation, lang: Lang) -> String {
             "it must differ from the current password.".to_owned()
         }
         (PolicyViolation::SameAsCurrent, Lang::Zh) => "不能与当前密码相同。".to_owned(),
+        (PolicyViolation::Reused { count }, Lang::En) => {
+            format!("it must differ from the {count} previous passwords.")
+        }
+        (PolicyViolation::Reused { count }, Lang::Zh) => {
+            format!("不能与前{count}次使用过的密码相同。")
+        }
     }
 }
 
@@ -133,6 +162,30 @@ impl Msg {
                 "The e-mail verification code is incorrect.".to_owned()
             }
             (Self::WrongEmailCode, Lang::Zh) => "邮箱验证码错误。".to_owned(),
+            (Self::WrongSmsCode, Lang::En) => "The SMS verification code is incorrect.".to_owned(),
+            (Self::WrongSmsCode, Lang::Zh) => "短信验证码错误。".to_owned(),
+            (Self::LoginFailed { remaining }, Lang::En) => {
+                format!("Invalid account name or password. Remaining attempts: {remaining}.")
+            }
+            (Self::LoginFailed { remaining }, Lang::Zh) => {
+                format!("账号或密码错误，剩余尝试次数：{remaining}。")
+            }
+            (Self::AccountLocked { minutes, seconds }, Lang::En) => format!(
+                "The account is locked. It will be unlocked in {minutes} minutes {seconds} seconds."
+            ),
+            (Self::AccountLocked { minutes, seconds }, Lang::Zh) => {
+                format!("账号已锁定，将在{minutes}分{seconds}秒后解锁。")
+            }
+            (Self::MustChangeExpired, Lang::En) => {
+                "The password has expired and must be changed.".to_owned()
+            }
+            (Self::MustChangeExpired, Lang::Zh) => "密码已过期，必须修改。".to_owned(),
+            (Self::CaptchaWrong, Lang::En) => "The captcha answer is incorrect.".to_owned(),
+            (Self::CaptchaWrong, Lang::Zh) => "图形验证码校验失败。".to_owned(),
+            (Self::CaptchaExpired, Lang::En) => "The captcha token has expired.".to_owned(),
+            (Self::CaptchaExpired, Lang::Zh) => "图形验证码凭证已过期。".to_owned(),
+            (Self::CaptchaInvalid, Lang::En) => "The captcha token is invalid.".to_owned(),
+            (Self::CaptchaInvalid, Lang::Zh) => "图形验证码凭证无效。".to_owned(),
             (Self::SystemBusy, Lang::En) => {
                 "The system is busy. Please try again later.".to_owned()
             }
@@ -158,6 +211,10 @@ pub(crate) fn emulator_error(e: &EmulatorError, lang: Lang) -> String {
         (EmulatorError::UnknownClient { client_id }, Lang::Zh) => {
             format!("模拟器未配置客户端ID {client_id}。")
         }
+        (EmulatorError::CaptchaNotFound, Lang::En) => {
+            "No captcha with this token is waiting to be solved.".to_owned()
+        }
+        (EmulatorError::CaptchaNotFound, Lang::Zh) => "没有等待校验的此图形验证码。".to_owned(),
         (EmulatorError::InvalidInput { field }, Lang::En) => {
             format!("Field {field} is missing or has a bad format.")
         }
@@ -169,6 +226,7 @@ pub(crate) fn emulator_error(e: &EmulatorError, lang: Lang) -> String {
                 ConfigProblem::PasswordLength => "the policy needs 1 <= min_len <= max_len.",
                 ConfigProblem::PasswordClasses => "the policy's min_classes must be at most 4.",
                 ConfigProblem::CodeAttempts => "max_code_attempts must be at least 1.",
+                ConfigProblem::LockoutThreshold => "lockout_threshold must be at least 1.",
             }
         ),
         (EmulatorError::InvalidConfig(p), Lang::Zh) => format!(
@@ -178,6 +236,7 @@ pub(crate) fn emulator_error(e: &EmulatorError, lang: Lang) -> String {
                 ConfigProblem::PasswordLength => "密码策略要求1 <= min_len <= max_len。",
                 ConfigProblem::PasswordClasses => "密码策略的min_classes不能大于4。",
                 ConfigProblem::CodeAttempts => "max_code_attempts至少为1。",
+                ConfigProblem::LockoutThreshold => "lockout_threshold至少为1。",
             }
         ),
         (EmulatorError::Key, Lang::En) => {

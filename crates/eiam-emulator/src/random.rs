@@ -48,6 +48,27 @@ pub(crate) fn hex_upper(n: usize) -> Result<String, EmulatorError> {
     from_alphabet(n, b"0123456789ABCDEF")
 }
 
+/// `n` random lower-case hexadecimal digits.
+pub(crate) fn hex_lower(n: usize) -> Result<String, EmulatorError> {
+    from_alphabet(n, b"0123456789abcdef")
+}
+
+/// A uniformly random integer in `low..=high` (`low <= high`), by rejection sampling of
+/// random `u32` values.
+pub(crate) fn in_range(low: u32, high: u32) -> Result<u32, EmulatorError> {
+    let span = u64::from(high.saturating_sub(low)) + 1;
+    // The largest multiple of `span` that fits in the u32 value range.
+    let limit = (1u64 << 32) - (1u64 << 32) % span;
+    loop {
+        let b = bytes(4)?;
+        let v = b.iter().fold(0u64, |acc, &x| (acc << 8) | u64::from(x));
+        if v < limit {
+            let offset = u32::try_from(v % span).map_err(|_| EmulatorError::Random)?;
+            return Ok(low.saturating_add(offset));
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,6 +87,20 @@ mod tests {
             h.bytes()
                 .all(|b| b.is_ascii_digit() || (b'A'..=b'F').contains(&b))
         );
+        let l = hex_lower(32)?;
+        assert_eq!(l.len(), 32);
+        assert!(
+            l.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        );
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..2000 {
+            let v = in_range(40, 45)?;
+            assert!((40..=45).contains(&v), "{v}");
+            seen.insert(v);
+        }
+        assert_eq!(seen.len(), 6);
+        assert_eq!(in_range(7, 7)?, 7);
         Ok(())
     }
 }

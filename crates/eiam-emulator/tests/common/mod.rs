@@ -26,6 +26,8 @@ pub struct Reply {
     pub status: StatusCode,
     pub content_type: String,
     pub body: Value,
+    /// The body as received (lossy UTF-8).
+    pub raw: String,
 }
 
 impl Reply {
@@ -171,5 +173,174 @@ pub async fn reply(response: reqwest::Response) -> Reply {
         status,
         content_type,
         body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        raw: String::from_utf8_lossy(&bytes).into_owned(),
     }
+}
+
+/// The device headers of a good request, without a token header.
+pub fn device_headers(client_id: &str) -> Vec<(String, String)> {
+    with_header(headers(client_id, ""), "X-state-token", None)
+}
+
+impl Reply {
+    /// Asserts HTTP 200 with a JSON body, and returns the body.
+    #[track_caller]
+    pub fn ok(&self) -> &serde_json::Map<String, Value> {
+        assert_eq!(self.status.as_u16(), 200, "{self:?}");
+        assert_eq!(self.content_type, "application/json", "{self:?}");
+        self.body.as_object().expect("a JSON object")
+    }
+
+    /// A string field of the body.
+    #[track_caller]
+    pub fn str(&self, field: &str) -> String {
+        self.body[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string {field} in {self:?}"))
+            .to_owned()
+    }
+
+    /// The sorted field names of the body.
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .body
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+}
+
+impl Env {
+    /// A call with any method, path, headers and raw body.
+    pub async fn call_raw(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(String, String)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        let mut request = self.http.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body);
+        }
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        reply(request.send().await.expect("send")).await
+    }
+
+    /// A POST of a JSON body.
+    pub async fn post_to(&self, path: &str, headers: &[(String, String)], body: Value) -> Reply {
+        let body = serde_json::to_vec(&body).expect("json");
+        self.call_raw(reqwest::Method::POST, path, headers, Some(body))
+            .await
+    }
+
+    /// A GET.
+    pub async fn get_with(&self, path: &str, headers: &[(String, String)]) -> Reply {
+        self.call_raw(reqwest::Method::GET, path, headers, None)
+            .await
+    }
+
+    /// `POST /api/v2/sdk/login` with good headers.
+    pub async fn login_http(&self, user: &str, password: &str) -> Reply {
+        self.post_to(
+            "/api/v2/sdk/login",
+            &device_headers(CLIENT),
+            json!({ "user_name": user, "password": password }),
+        )
+        .await
+    }
+
+    /// A login of alice answering `status`: its state token.
+    pub async fn state_token(&self, expiry: eiam_emulator::PasswordExpiry, status: &str) -> String {
+        self.emulator().set_expiry(USER, expiry).expect("alice");
+        let reply = self.login_http(USER, OLD_PASSWORD).await;
+        assert_eq!(reply.body["status"], status, "{reply:?}");
+        reply.str("state_token")
+    }
+
+    /// A new captcha's token.
+    pub async fn new_captcha(&self) -> String {
+        self.get_with("/api/v2/sdk/captcha", &device_headers(CLIENT))
+            .await
+            .str("token")
+    }
+
+    /// `POST /api/v2/sdk/captcha/verify` with good headers.
+    pub async fn verify_captcha(&self, token: &str, x: f64, sender: &str) -> Reply {
+        let point_json = serde_json::to_string(&json!({ "x": x, "y": 5.0 })).expect("json");
+        self.post_to(
+            "/api/v2/sdk/captcha/verify",
+            &device_headers(CLIENT),
+            json!({ "point_json": point_json, "token": token, "sender": sender }),
+        )
+        .await
+    }
+
+    /// A solved captcha's `captcha_token` for `sender`.
+    pub async fn captcha_token(&self, sender: &str) -> String {
+        let token = self.new_captcha().await;
+        let x = self.emulator().captcha_answer(&token).expect("answer");
+        self.verify_captcha(&token, x, sender)
+            .await
+            .str("captcha_token")
+    }
+
+    /// `POST /api/v2/sdk/email/send` or `/sms/send` with good headers: `field` is `email`
+    /// or `mobile`.
+    pub async fn send_code(&self, field: &str, to: &str, kind: &str, captcha: &str) -> Reply {
+        let path = if field == "email" {
+            "/api/v2/sdk/email/send"
+        } else {
+            "/api/v2/sdk/sms/send"
+        };
+        self.post_to(
+            path,
+            &device_headers(CLIENT),
+            json!({ field: to, "type": kind, "captcha_token": captcha }),
+        )
+        .await
+    }
+
+    /// Sends alice a code by the real calls (captcha, verify, send) and returns it.
+    pub async fn code_by(&self, field: &str, kind: &str) -> String {
+        let to = if field == "email" { EMAIL } else { MOBILE };
+        let captcha = self.captcha_token(to).await;
+        let reply = self.send_code(field, to, kind, &captcha).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        self.emulator().latest_code(to).expect("code sent")
+    }
+}
+
+/// A request outside `Env` (for spawned tasks): method, URL, headers, JSON body.
+pub async fn request(
+    http: reqwest::Client,
+    method: reqwest::Method,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Option<Value>,
+) -> Reply {
+    let mut request = http.request(method, url);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    for (name, value) in &headers {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    reply(request.send().await.expect("send")).await
+}
+
+/// The claims of a JWT, decoded without verifying it.
+pub fn jwt_claims(token: &str) -> Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).expect("a JWT");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .expect("base64url");
+    serde_json::from_slice(&bytes).expect("JSON claims")
 }
