@@ -1,9 +1,9 @@
-//! The committed client must be what `cargo xtask codegen` generates from the spec: drift
-//! fails `cargo test`, not only `cargo xtask codegen --check`.
+//! The committed client and its typed mocks must be what `cargo xtask codegen` generates
+//! from the spec: drift fails `cargo test`, not only `cargo xtask codegen --check`.
 
 use std::path::Path;
 
-use xtask::{GENERATED_PATH, SPEC_PATH, Spec};
+use xtask::{GENERATED_PATH, MOCK_PATH, SPEC_PATH, Spec};
 
 fn read(root: &Path, relative: &str) -> String {
     match std::fs::read_to_string(root.join(relative)) {
@@ -12,6 +12,7 @@ fn read(root: &Path, relative: &str) -> String {
     }
 }
 
+/// Both generated files: the client and the httpmock extension.
 #[test]
 fn generated_client_is_up_to_date_with_the_spec() {
     match xtask::check(&xtask::repo_root()) {
@@ -82,4 +83,65 @@ fn a_one_word_edit_of_a_description_is_drift() {
     );
     let shown = drift.to_string();
     assert!(shown.contains("run `cargo xtask codegen`"), "{shown}");
+}
+
+/// The mocks have one `MockServerExt` method per operation of the spec, named by its
+/// operationId, so a consumer can mock every call the client makes.
+#[test]
+fn the_mocks_cover_every_operation() {
+    let root = xtask::repo_root();
+    let spec = read(&root, SPEC_PATH);
+    let mocks = read(&root, MOCK_PATH);
+    let ids: Vec<&str> = spec
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("operationId:"))
+        .map(str::trim)
+        .collect();
+    assert!(!ids.is_empty(), "no operationId in {SPEC_PATH}");
+    let methods = mocks
+        .split("pub trait MockServerExt")
+        .nth(1)
+        .and_then(|rest| rest.split("impl MockServerExt").next())
+        .unwrap_or_else(|| panic!("no MockServerExt trait in {MOCK_PATH}"));
+    for id in ids {
+        assert!(
+            methods.contains(&format!("fn {id}<F>(")),
+            "{MOCK_PATH} has no mock for {id}"
+        );
+    }
+}
+
+/// A change of an operation (here: a header renamed) is drift of the mocks too.
+#[test]
+fn an_operation_edit_is_drift_of_the_mocks() {
+    let root = xtask::repo_root();
+    let spec = read(&root, SPEC_PATH);
+    let committed = read(&root, MOCK_PATH);
+    assert!(spec.contains("X-state-token") && !committed.contains("X-flow-token"));
+    let edited = spec.replace("X-state-token", "X-flow-token");
+    let fresh = match Spec::parse(&edited) {
+        Ok(spec) => xtask::generate_mock(&spec).unwrap_or_else(|e| panic!("{e}")),
+        Err(problems) => panic!("the edited spec is not valid: {problems:?}"),
+    };
+    let Some(drift) = xtask::compare_file(MOCK_PATH, &committed, &fresh) else {
+        panic!("renaming a header was not seen as drift of {MOCK_PATH}");
+    };
+    assert_eq!(drift.files, [MOCK_PATH]);
+    let diff = &drift.diff;
+    assert!(diff.contains(&format!("--- a/{MOCK_PATH}")), "{diff}");
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('-') && l.contains("\"X-state-token\"")),
+        "{diff}"
+    );
+    assert!(
+        diff.lines()
+            .any(|l| l.starts_with('+') && l.contains("\"X-flow-token\"")),
+        "{diff}"
+    );
+    assert!(
+        drift
+            .to_string()
+            .contains(&format!("{MOCK_PATH} is out of date"))
+    );
 }
