@@ -1,9 +1,10 @@
 //! The command line: global flags and the command tree (clap derive).
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use eiam::{StateToken, VerifyCode};
+use clap::{ArgAction, ArgGroup, Args, Parser, Subcommand, ValueEnum};
+use eiam::{CaptchaToken, StateToken, VerifyCode};
 
 /// `eiam`: call the EIAM user API, serve the local emulator, run the demo.
 ///
@@ -118,18 +119,120 @@ pub enum OutputFormat {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Password operations.
+    /// Sign in with a user name and password (POST /api/v2/sdk/login).
+    ///
+    /// Prints the outcome: for SUCCESS the session; for PASSWORD_WARN / PASSWORD_EXPIRED
+    /// the state token and the password policy (the state token is what the `pwd` commands
+    /// need). On a terminal (or with --interactive) an expiring or expired password is
+    /// changed on the spot: you are asked which way and walked through it.
+    Login(LoginArgs),
+    /// The slider captcha that every code send needs.
+    #[command(subcommand)]
+    Captcha(CaptchaCommand),
+    /// Verification codes.
+    #[command(subcommand)]
+    Code(CodeCommand),
+    /// Password operations (after a login answered PASSWORD_WARN or PASSWORD_EXPIRED).
     #[command(subcommand)]
     Pwd(PwdCommand),
+    /// Session tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Serve the local EIAM emulator (for trying the API by hand).
     Emulator(EmulatorArgs),
-    /// Run the password-expired flow end to end against an in-process emulator.
-    Demo,
+    /// Run one path of the password-expiry flow end to end against an in-process emulator.
+    Demo(DemoArgs),
+}
+
+/// `eiam login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The user name
+    #[arg(long, value_name = "NAME")]
+    pub user: String,
+    /// Read the password from the first line of stdin instead of prompting
+    #[arg(long)]
+    pub password_stdin: bool,
+    /// Walk through the password change even when stdin is not a terminal: every answer
+    /// (passwords and codes included) is then read from a line of stdin
+    #[arg(long, conflicts_with = "no_interactive")]
+    pub interactive: bool,
+    /// Only print the outcome, even on a terminal
+    #[arg(long)]
+    pub no_interactive: bool,
+}
+
+/// `eiam captcha ...`.
+#[derive(Debug, Subcommand)]
+pub enum CaptchaCommand {
+    /// Get a slider captcha (GET /api/v2/sdk/captcha) and print its token.
+    Get(CaptchaGetArgs),
+    /// Verify where the jigsaw piece was slid (POST /api/v2/sdk/captcha/verify) and print
+    /// the captcha_token that a code send needs.
+    Verify(CaptchaVerifyArgs),
+}
+
+/// `eiam captcha get`.
+#[derive(Debug, Args)]
+pub struct CaptchaGetArgs {
+    /// Write the background and the jigsaw piece as PNG files into this directory
+    /// (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub save_images: Option<PathBuf>,
+}
+
+/// `eiam captcha verify`.
+#[derive(Debug, Args)]
+pub struct CaptchaVerifyArgs {
+    /// The captcha's token (from `eiam captcha get`)
+    #[arg(long, value_name = "TOKEN")]
+    pub token: String,
+    /// The x position, in pixels, where the jigsaw piece was slid
+    #[arg(long, value_name = "X", allow_negative_numbers = true)]
+    pub x: f64,
+    /// The e-mail address or mobile number the code will be sent to
+    #[arg(long, value_name = "ADDRESS")]
+    pub sender: String,
+}
+
+/// `eiam code ...`.
+#[derive(Debug, Subcommand)]
+pub enum CodeCommand {
+    /// Send a verification code by e-mail (POST /api/v2/sdk/email/send) or SMS
+    /// (POST /api/v2/sdk/sms/send).
+    Send(CodeSendArgs),
+}
+
+/// `eiam code send`.
+#[derive(Debug, Args)]
+#[command(group(ArgGroup::new("to").required(true).args(["email", "mobile"])))]
+pub struct CodeSendArgs {
+    /// Send by e-mail to this address
+    #[arg(long, value_name = "ADDRESS")]
+    pub email: Option<String>,
+    /// Send by SMS to this number (+86-15900000000 or 15900000000)
+    #[arg(long, value_name = "NUMBER")]
+    pub mobile: Option<String>,
+    /// What the code is for [default: CHANGE_PWD_EMS with --email, CHANGE_PWD_SMS with
+    /// --mobile]
+    #[arg(long = "type", value_name = "TYPE")]
+    pub code_type: Option<String>,
+    /// The captcha_token of a captcha verified for this address or number
+    #[arg(long, value_name = "TOKEN")]
+    pub captcha_token: CaptchaToken,
 }
 
 /// `eiam pwd ...`.
 #[derive(Debug, Subcommand)]
 pub enum PwdCommand {
+    /// Print the mobile number of a state token's user (GET /api/v2/sdk/mobile-by-token).
+    Mobile(StateTokenArgs),
+    /// Change the password with the old one (POST /api/v2/sdk/pwd/update).
+    ///
+    /// The old password is asked for once and the new one twice, without echo; or both are
+    /// read from stdin with --passwords-stdin (first line old, second line new). On success
+    /// the new session is printed.
+    Update(UpdateArgs),
     /// Change an expired password with the code sent by e-mail
     /// (POST /api/v2/sdk/after-login/pwd/update-by-email).
     ///
@@ -137,20 +240,107 @@ pub enum PwdCommand {
     /// stdin with --new-password-stdin; it is never a flag value. On success the new
     /// session (status, expire, session_token, id_token) is printed on stdout.
     UpdateByEmail(UpdateByEmailArgs),
+    /// Change an expired password with the code sent by SMS
+    /// (POST /api/v2/sdk/after-login/pwd/update-by-mobile).
+    ///
+    /// The new password is asked for as with update-by-email.
+    UpdateByMobile(UpdateByCodeArgs),
+    /// Keep a password that is about to expire and sign in (GET /api/v2/sdk/pwd/skip-update).
+    ///
+    /// Only for a login that answered PASSWORD_WARN; an expired password must be changed.
+    Skip(StateTokenArgs),
+}
+
+/// A command that needs only the state token.
+#[derive(Debug, Args)]
+pub struct StateTokenArgs {
+    /// The state token of the login that answered PASSWORD_WARN or PASSWORD_EXPIRED
+    /// (X-state-token)
+    #[arg(long, value_name = "TOKEN")]
+    pub state_token: StateToken,
+}
+
+/// `eiam pwd update`.
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The state token of the login that answered PASSWORD_WARN or PASSWORD_EXPIRED
+    /// (X-state-token)
+    #[arg(long, value_name = "TOKEN")]
+    pub state_token: StateToken,
+    /// Read the old password (first line) and the new one (second line) from stdin instead
+    /// of prompting
+    #[arg(long)]
+    pub passwords_stdin: bool,
 }
 
 /// `eiam pwd update-by-email`.
+pub type UpdateByEmailArgs = UpdateByCodeArgs;
+
+/// `eiam pwd update-by-email` and `eiam pwd update-by-mobile`.
 #[derive(Debug, Args)]
-pub struct UpdateByEmailArgs {
-    /// The state token of the login that answered PASSWORD_EXPIRED (X-state-token)
+pub struct UpdateByCodeArgs {
+    /// The state token of the login that answered PASSWORD_WARN or PASSWORD_EXPIRED
+    /// (X-state-token)
     #[arg(long, value_name = "TOKEN")]
     pub state_token: StateToken,
-    /// The verification code received by e-mail (type CHANGE_PWD_EMS)
+    /// The verification code received (type CHANGE_PWD_EMS by e-mail, CHANGE_PWD_SMS by SMS)
     #[arg(long, value_name = "CODE")]
     pub verify_code: VerifyCode,
     /// Read the new password from the first line of stdin instead of prompting
     #[arg(long)]
     pub new_password_stdin: bool,
+}
+
+/// `eiam token ...`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Get a fresh id_token for a session (POST /api/v2/sdk/sso/session-token/id-token).
+    ///
+    /// The session token is asked for without echo, or read from the first line of stdin
+    /// with --session-token-stdin; it is never a flag value. Prints the session, whose
+    /// session_token may be a new one (keep it).
+    Refresh(RefreshArgs),
+}
+
+/// `eiam token refresh`.
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Read the session token from the first line of stdin instead of prompting
+    #[arg(long)]
+    pub session_token_stdin: bool,
+}
+
+/// `eiam demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Which way the password is changed (skip: an expiring password is kept)
+    #[arg(long, value_enum, default_value_t = Via::Email, value_name = "WAY")]
+    pub via: Via,
+}
+
+/// A way through the password-expiry flow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Via {
+    /// A code sent by e-mail (CHANGE_PWD_EMS).
+    Email,
+    /// A code sent by SMS (CHANGE_PWD_SMS).
+    Sms,
+    /// The old password.
+    OldPassword,
+    /// Keep a password that is about to expire (PASSWORD_WARN only).
+    Skip,
+}
+
+impl Via {
+    /// The name used on the command line and in prompts.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Via::Email => "email",
+            Via::Sms => "sms",
+            Via::OldPassword => "old-password",
+            Via::Skip => "skip",
+        }
+    }
 }
 
 /// `eiam emulator`.
@@ -162,7 +352,8 @@ pub struct EmulatorArgs {
     /// Allow a non-loopback listen address (the emulator has no authentication)
     #[arg(long)]
     pub public: bool,
-    /// Add the demo user (demo.user, demo.user@example.com) and print how to use it
+    /// Add the demo user (demo.user, demo.user@example.com, +86-15900000000), whose password
+    /// Expired#2024 has expired, and print how to use it
     #[arg(long)]
     pub seed_demo_user: bool,
     /// A client id the emulator accepts (repeatable; default emulator-client)
@@ -241,6 +432,89 @@ mod tests {
         ])
         .expect_err("no such flag");
         assert_eq!(e.kind(), clap::error::ErrorKind::UnknownArgument);
+    }
+
+    #[test]
+    fn new_commands_keep_their_secrets_out_of_debug() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["eiam"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv).expect("parses")
+        };
+        for args in [
+            &[
+                "code",
+                "send",
+                "--email",
+                "a@b.c",
+                "--captcha-token",
+                "cap-secret-1",
+            ][..],
+            &["pwd", "skip", "--state-token", "st-secret-token"],
+            &["pwd", "update", "--state-token", "st-secret-token"],
+            &[
+                "pwd",
+                "update-by-mobile",
+                "--state-token",
+                "st-secret-token",
+                "--verify-code",
+                "908172",
+            ],
+        ] {
+            let printed = format!("{:?}", parse(args));
+            for secret in ["cap-secret-1", "st-secret-token", "908172"] {
+                assert!(!printed.contains(secret), "{printed}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_demo_path_defaults_to_email_and_x_may_be_negative() {
+        let cli = Cli::try_parse_from(["eiam", "demo"]).expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Demo(DemoArgs { via: Via::Email })
+        ));
+        let cli = Cli::try_parse_from(["eiam", "demo", "--via", "old-password"]).expect("parses");
+        assert!(matches!(
+            cli.command,
+            Command::Demo(DemoArgs {
+                via: Via::OldPassword
+            })
+        ));
+        let cli = Cli::try_parse_from([
+            "eiam", "captcha", "verify", "--token", "t", "--x", "-3.5", "--sender", "s",
+        ])
+        .expect("parses");
+        let Command::Captcha(CaptchaCommand::Verify(args)) = cli.command else {
+            panic!("wrong command");
+        };
+        assert!((args.x + 3.5).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn no_secret_is_a_flag() {
+        for args in [
+            &["login", "--user", "u", "--password", "x"][..],
+            &["token", "refresh", "--session-token", "x"],
+            &["pwd", "update", "--state-token", "s", "--old-password", "x"],
+        ] {
+            let mut argv = vec!["eiam"];
+            argv.extend_from_slice(args);
+            let e = Cli::try_parse_from(argv).expect_err("no such flag");
+            assert_eq!(e.kind(), clap::error::ErrorKind::UnknownArgument);
+        }
+        assert!(
+            Cli::try_parse_from([
+                "eiam",
+                "login",
+                "--user",
+                "u",
+                "--interactive",
+                "--no-interactive"
+            ])
+            .is_err()
+        );
     }
 
     #[test]

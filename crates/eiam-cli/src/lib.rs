@@ -5,15 +5,30 @@
 //! tested in-process; `src/main.rs` only wires it to the real process.
 //!
 //! ```text
+//! eiam [global flags] login --user NAME [--password-stdin] [--interactive | --no-interactive]
+//! eiam [global flags] captcha get [--save-images DIR]
+//! eiam [global flags] captcha verify --token T --x X --sender ADDRESS
+//! eiam [global flags] code send (--email ADDRESS | --mobile NUMBER) [--type TYPE] --captcha-token T
+//! eiam [global flags] pwd mobile --state-token T
+//! eiam [global flags] pwd update --state-token T [--passwords-stdin]
 //! eiam [global flags] pwd update-by-email --state-token T --verify-code C [--new-password-stdin]
+//! eiam [global flags] pwd update-by-mobile --state-token T --verify-code C [--new-password-stdin]
+//! eiam [global flags] pwd skip --state-token T
+//! eiam [global flags] token refresh [--session-token-stdin]
 //! eiam [global flags] emulator [--listen 127.0.0.1:8080] [--public] [--seed-demo-user]
-//! eiam [global flags] demo
+//! eiam [global flags] demo [--via email|sms|old-password|skip]
 //! ```
+//!
+//! Passwords, codes and session tokens are read from the no-echo prompt or from stdin,
+//! never from a flag.
 //!
 //! Exit status: 0 done, 1 the operation failed, 2 configuration or usage error.
 
 mod args;
+mod code;
 mod demo;
+mod input;
+mod login;
 mod output;
 mod pwd;
 mod serve;
@@ -26,7 +41,9 @@ use std::time::Duration;
 use clap::Parser;
 
 pub use args::{
-    Cli, Command, EmulatorArgs, GlobalArgs, Lang, OutputFormat, PwdCommand, UpdateByEmailArgs,
+    CaptchaCommand, CaptchaGetArgs, CaptchaVerifyArgs, Cli, CodeCommand, CodeSendArgs, Command,
+    DemoArgs, EmulatorArgs, GlobalArgs, Lang, LoginArgs, OutputFormat, PwdCommand, RefreshArgs,
+    StateTokenArgs, TokenCommand, UpdateArgs, UpdateByCodeArgs, UpdateByEmailArgs, Via,
 };
 pub use output::Exit;
 
@@ -43,7 +60,7 @@ pub struct Io<'a> {
     pub stdout: Box<dyn Write + Send + 'a>,
     /// Errors, progress and hints.
     pub stderr: Box<dyn Write + Send + 'a>,
-    /// Input (`--new-password-stdin`).
+    /// Input (`--new-password-stdin`, `--password-stdin`, the interactive answers...).
     pub stdin: Box<dyn BufRead + Send + 'a>,
     /// The no-echo password prompt; `None` when there is no terminal to prompt on.
     pub prompt: Option<PromptFn<'a>>,
@@ -91,11 +108,24 @@ pub async fn run_until(
 ) -> Exit {
     let Cli { global, command } = cli;
     let result = match command {
-        Command::Pwd(PwdCommand::UpdateByEmail(args)) => {
-            pwd::update_by_email(&global, args, io).await
+        Command::Login(args) => login::login(&global, args, io).await,
+        Command::Captcha(CaptchaCommand::Get(args)) => code::captcha_get(&global, args, io).await,
+        Command::Captcha(CaptchaCommand::Verify(args)) => {
+            code::captcha_verify(&global, args, io).await
         }
+        Command::Code(CodeCommand::Send(args)) => code::code_send(&global, args, io).await,
+        Command::Pwd(PwdCommand::Mobile(args)) => pwd::mobile(&global, args, io).await,
+        Command::Pwd(PwdCommand::Update(args)) => pwd::update(&global, args, io).await,
+        Command::Pwd(PwdCommand::UpdateByEmail(args)) => {
+            pwd::update_by_code(&global, args, pwd::CodeChannel::Email, io).await
+        }
+        Command::Pwd(PwdCommand::UpdateByMobile(args)) => {
+            pwd::update_by_code(&global, args, pwd::CodeChannel::Sms, io).await
+        }
+        Command::Pwd(PwdCommand::Skip(args)) => pwd::skip(&global, args, io).await,
+        Command::Token(TokenCommand::Refresh(args)) => pwd::refresh(&global, args, io).await,
         Command::Emulator(args) => serve::serve(&global, &args, io, shutdown).await,
-        Command::Demo => demo::demo(&global, io).await,
+        Command::Demo(args) => demo::demo(&global, args.via, io).await,
     };
     match result {
         Ok(()) => Exit::Success,

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::io::Write;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
-use eiam_emulator::{DEFAULT_CLIENT_ID, Emulator, EmulatorConfig};
+use eiam_emulator::{DEFAULT_CLIENT_ID, Emulator, EmulatorConfig, PasswordExpiry};
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -40,7 +40,7 @@ pub(crate) async fn serve(
         ))
     })?;
     if args.seed_demo_user {
-        emulator.add_user(demo::demo_user()).map_err(|e| {
+        demo::seed_demo_user(&emulator, PasswordExpiry::Expired).map_err(|e| {
             Failure::other(
                 "emulator",
                 format!("cannot add the demo user: {}", output::error_chain(&e)),
@@ -96,11 +96,13 @@ fn base_url_of(addr: SocketAddr) -> String {
 fn hints(base_url: &str, client_id: &str, seeded: bool) -> String {
     let mut text = format!(
         "eiam emulator: listening on {base_url} (client id {client_id}); Ctrl-C stops it\n\
-         \x20 API:   POST {base_url}/api/v2/sdk/after-login/pwd/update-by-email\n\
+         \x20 API:   POST {base_url}/api/v2/sdk/login, GET {base_url}/api/v2/sdk/captcha, ... \
+         (openapi/eiam.yaml)\n\
          \x20 JWKS:  GET  {base_url}/api/v1/oauth2/jwks\n\
          \x20 admin (no authentication, emulator only):\n\
          \x20   POST {base_url}/_emulator/users  {{\"user_name\",\"password\",\"email\",\"mobile\",\"name\"}}\n\
          \x20   POST {base_url}/_emulator/users/{{user_name}}/expired-login  -> state_token (+ a code in the outbox)\n\
+         \x20   GET  {base_url}/_emulator/captcha/{{token}}  -> the captcha's answer {{\"x\"}}\n\
          \x20   GET  {base_url}/_emulator/outbox[?to=address]\n\
          \x20   POST {base_url}/_emulator/users/{{user_name}}/check-password  {{\"password\"}}\n\
          \x20   POST {base_url}/_emulator/clock/advance  {{\"seconds\"}}\n"
@@ -108,16 +110,22 @@ fn hints(base_url: &str, client_id: &str, seeded: bool) -> String {
     if seeded {
         let user = demo::USER_NAME;
         let email = demo::EMAIL;
+        let flags = format!(
+            "--base-url {base_url} --allow-http-loopback --client-id {client_id} \
+             --os-version demo --device-fingerprint demo --agent demo"
+        );
         text.push_str(&format!(
-            "demo user: {user} ({name}, {email}, {mobile}); its password has expired\n\
+            "demo user: {user} ({name}, {email}, {mobile}); its password has expired \
+             (the password is in `eiam emulator --help`)\n\
+             \x20 log in and change the password, guided (asks which way, then walks you through):\n\
+             \x20      eiam {flags} login --user {user}\n\
+             \x20 or by hand, without a login:\n\
              \x20 1. simulate the login that answers PASSWORD_EXPIRED (prints the state token):\n\
              \x20      curl -s -X POST {base_url}/_emulator/users/{user}/expired-login\n\
              \x20 2. read the e-mailed code from the outbox:\n\
              \x20      curl -s '{base_url}/_emulator/outbox?to={email}'\n\
              \x20 3. change the password (you will be asked for the new one):\n\
-             \x20      eiam --base-url {base_url} --allow-http-loopback --client-id {client_id} \
-             --os-version demo --device-fingerprint demo --agent demo \
-             pwd update-by-email --state-token <state_token> --verify-code <code>\n",
+             \x20      eiam {flags} pwd update-by-email --state-token <state_token> --verify-code <code>\n",
             name = demo::NAME,
             mobile = demo::MOBILE,
         ));
@@ -142,6 +150,7 @@ fn ready_json(base_url: &str, client_ids: &[String], seeded: bool) -> Value {
         "admin": {
             "users": format!("{base_url}/_emulator/users"),
             "expired_login": format!("{base_url}/_emulator/users/{{user_name}}/expired-login"),
+            "captcha_answer": format!("{base_url}/_emulator/captcha/{{token}}"),
             "outbox": format!("{base_url}/_emulator/outbox"),
         },
         "demo_user": demo_user,
@@ -176,6 +185,7 @@ mod tests {
             ),
             "{seeded}"
         );
+        assert!(seeded.contains("login --user demo.user"), "{seeded}");
         assert!(!seeded.contains(demo::OLD_PASSWORD), "{seeded}");
     }
 }

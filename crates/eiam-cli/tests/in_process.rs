@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io;
 
 use eiam_cli::{Exit, Io, run_from_args};
-use eiam_emulator::{Emulator, EmulatorConfig, NewUser, RunningEmulator};
+use eiam_emulator::{Emulator, EmulatorConfig, NewUser, PasswordExpiry, RunningEmulator};
 
 const USER: &str = "bob";
 const EMAIL: &str = "bob@example.com";
@@ -39,6 +39,16 @@ struct Outcome {
 /// Runs `eiam` in-process with the environment `env`, answering the prompts with
 /// `answers` (no prompt at all when `answers` is `None`).
 async fn eiam(args: &[&str], env: &[(&str, String)], answers: Option<Vec<&str>>) -> Outcome {
+    eiam_with_stdin(args, env, answers, "").await
+}
+
+/// Like [`eiam`], with `stdin` as the input.
+async fn eiam_with_stdin(
+    args: &[&str],
+    env: &[(&str, String)],
+    answers: Option<Vec<&str>>,
+    stdin: &str,
+) -> Outcome {
     let env: HashMap<String, String> = env
         .iter()
         .map(|(k, v)| ((*k).to_owned(), v.clone()))
@@ -60,7 +70,7 @@ async fn eiam(args: &[&str], env: &[(&str, String)], answers: Option<Vec<&str>>)
         let mut io = Io {
             stdout: Box::new(&mut stdout),
             stderr: Box::new(&mut stderr),
-            stdin: Box::new(io::empty()),
+            stdin: Box::new(io::Cursor::new(stdin.as_bytes().to_vec())),
             prompt,
             env: Box::new(move |name: &str| env.get(name).cloned()),
         };
@@ -138,11 +148,111 @@ async fn the_prompt_asks_twice_and_the_answers_must_match() {
     running.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_login_walks_through_with_no_echo_secrets() {
+    let running = emulator().await;
+    let emu = running.emulator();
+    emu.set_expiry(USER, PasswordExpiry::Expired).expect("bob");
+    let env = settings(running.base_url());
+    // Plain answers (the choice) are lines of stdin; the secrets go through the prompt,
+    // the first new password breaking the policy.
+    let out = eiam_with_stdin(
+        &[
+            "--allow-http-loopback",
+            "--output",
+            "json",
+            "login",
+            "--user",
+            USER,
+        ],
+        &env,
+        Some(vec![OLD, "short", "short", NEW, NEW]),
+        "old-password\n",
+    )
+    .await;
+    assert_eq!(out.exit, Exit::Success, "{}", out.stderr);
+    assert_eq!(
+        out.prompts,
+        [
+            "Password: ",
+            "New password: ",
+            "Repeat the new password: ",
+            "New password: ",
+            "Repeat the new password: ",
+        ]
+    );
+    assert!(
+        out.stderr
+            .contains("How do you want to change it? [old-password/email/sms]: "),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("at least 8"), "{}", out.stderr);
+    // Secret questions are not written to stderr: the prompt shows them.
+    assert!(!out.stderr.contains("New password: "), "{}", out.stderr);
+    let session: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("json");
+    assert_eq!(session["status"], "SUCCESS");
+    assert!(emu.password_matches(USER, NEW).expect("user"));
+
+    // --no-interactive: only the outcome, even on a terminal.
+    emu.set_expiry(USER, PasswordExpiry::Expiring).expect("bob");
+    let out = eiam(
+        &[
+            "--allow-http-loopback",
+            "--output",
+            "json",
+            "login",
+            "--user",
+            USER,
+            "--no-interactive",
+        ],
+        &env,
+        Some(vec![NEW]),
+    )
+    .await;
+    assert_eq!(out.exit, Exit::Success, "{}", out.stderr);
+    let answer: serde_json::Value = serde_json::from_str(out.stdout.trim()).expect("json");
+    assert_eq!(answer["status"], "PASSWORD_WARN");
+    assert_eq!(out.prompts, ["Password: "]);
+    running.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_the_session_token_is_asked_without_echo() {
+    let running = emulator().await;
+    let env = settings(running.base_url());
+    let out = eiam(
+        &["--allow-http-loopback", "token", "refresh"],
+        &env,
+        Some(vec!["  unknown-session-token  "]),
+    )
+    .await;
+    assert_eq!(out.exit, Exit::Failure, "{}", out.stderr);
+    assert_eq!(out.prompts, ["Session token: "]);
+    assert!(out.stderr.contains("SDK.COMMON.1005"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("unknown-session-token"),
+        "{}",
+        out.stderr
+    );
+    running.shutdown().await;
+}
+
 #[tokio::test]
 async fn help_goes_to_stdout_and_usage_errors_exit_2() {
     let out = eiam(&["--help"], &[], None).await;
     assert_eq!(out.exit, Exit::Success);
-    for command in ["pwd", "emulator", "demo", "--base-url", "--output"] {
+    for command in [
+        "login",
+        "captcha",
+        "code",
+        "pwd",
+        "token",
+        "emulator",
+        "demo",
+        "--base-url",
+        "--output",
+    ] {
         assert!(out.stdout.contains(command), "{}", out.stdout);
     }
     let out = eiam(&["pwd", "update-by-email"], &[], None).await;

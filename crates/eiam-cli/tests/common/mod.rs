@@ -1,16 +1,20 @@
-//! Helpers shared by the end-to-end tests: the built `eiam` binary and an in-process
-//! emulator with a user whose password has expired.
+//! Helpers shared by the end-to-end tests: the built `eiam` binary, an in-process
+//! emulator with a user whose password has expired, and a driver for interactive runs.
 #![allow(dead_code)]
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::io::{Read, Write};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
-use eiam_emulator::{Emulator, EmulatorConfig, NewUser, RunningEmulator};
+use eiam_emulator::{Emulator, EmulatorConfig, NewUser, PasswordExpiry, RunningEmulator};
 
 pub const USER: &str = "alice";
 pub const OLD_PASSWORD: &str = "Old-Passw0rd#1";
 pub const NEW_PASSWORD: &str = "N3w-Passw0rd!";
 pub const EMAIL: &str = "alice@example.com";
+pub const MOBILE: &str = "+86-15907132852";
 pub const CLIENT_ID: &str = "emulator-client";
 
 /// Every variable the CLI reads, removed from the child's environment so that the
@@ -85,14 +89,54 @@ impl Fixture {
                 user_name: USER.into(),
                 password: OLD_PASSWORD.into(),
                 email: EMAIL.into(),
-                mobile: "+86-15907132852".into(),
+                mobile: MOBILE.into(),
                 name: Some("Alice Liddell".into()),
             })
             .expect("add alice");
+        running
+            .emulator()
+            .set_expiry(USER, PasswordExpiry::Expired)
+            .expect("alice's password expired");
         Fixture {
             running,
             _runtime: runtime,
         }
+    }
+
+    /// Sets alice's password state (what her next login answers).
+    pub fn set_expiry(&self, expiry: PasswordExpiry) {
+        self.emulator()
+            .set_expiry(USER, expiry)
+            .expect("alice exists");
+    }
+
+    /// `eiam login` with alice's password on stdin (JSON): the state token of a
+    /// PASSWORD_EXPIRED or PASSWORD_WARN answer.
+    pub fn state_token(&self) -> String {
+        let out = run_with_stdin(
+            self.eiam(&[
+                "--output",
+                "json",
+                "login",
+                "--user",
+                USER,
+                "--password-stdin",
+            ]),
+            &format!("{OLD_PASSWORD}\n"),
+        );
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let answer = one_json_object(&text(&out.stdout));
+        answer["state_token"]
+            .as_str()
+            .expect("a state token")
+            .to_owned()
+    }
+
+    /// The right x of a captcha.
+    pub fn captcha_x(&self, token: &str) -> f64 {
+        self.emulator()
+            .captcha_answer(token)
+            .expect("a captcha waiting to be solved")
     }
 
     pub fn base_url(&self) -> String {
@@ -158,6 +202,140 @@ impl Fixture {
         ]);
         cmd
     }
+}
+
+/// A run of `eiam` that is answered as it asks: stderr is collected as it comes, the test
+/// waits for a question, then writes the answer line.
+pub struct Dialogue {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stderr: Arc<Mutex<Vec<u8>>>,
+    /// How much of stderr the waits have passed.
+    cursor: usize,
+    stdout_reader: JoinHandle<Vec<u8>>,
+    stderr_reader: JoinHandle<()>,
+}
+
+/// How a dialogue ended.
+pub struct Ended {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Dialogue {
+    pub fn start(mut cmd: Command) -> Dialogue {
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("start eiam");
+        let stdin = child.stdin.take();
+        let mut out = child.stdout.take().expect("stdout");
+        let mut err = child.stderr.take().expect("stderr");
+        let stdout_reader = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = out.read_to_end(&mut bytes);
+            bytes
+        });
+        let stderr = Arc::new(Mutex::new(Vec::new()));
+        let sink = stderr.clone();
+        let stderr_reader = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            loop {
+                match err.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => sink.lock().expect("lock").extend_from_slice(&buf[..n]),
+                }
+            }
+        });
+        Dialogue {
+            child,
+            stdin,
+            stderr,
+            cursor: 0,
+            stdout_reader,
+            stderr_reader,
+        }
+    }
+
+    /// The stderr written so far.
+    pub fn stderr_so_far(&self) -> String {
+        String::from_utf8_lossy(&self.stderr.lock().expect("lock")).into_owned()
+    }
+
+    /// Waits (up to 20 s) until stderr, after what earlier waits passed, contains
+    /// `marker`; returns the text from the previous position to the end of the marker.
+    #[track_caller]
+    pub fn wait_for(&mut self, marker: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let all = self.stderr_so_far();
+            if let Some(found) = all.get(self.cursor..).and_then(|rest| rest.find(marker)) {
+                let end = self.cursor + found + marker.len();
+                let seen = all[self.cursor..end].to_owned();
+                self.cursor = end;
+                return seen;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                let _ = self.child.kill();
+                panic!("no {marker:?} on stderr; so far:\n{all}");
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    /// Writes one answer line.
+    pub fn send(&mut self, line: &str) {
+        if let Some(stdin) = self.stdin.as_mut() {
+            // The command may have ended already: its exit status tells.
+            let _ = stdin.write_all(format!("{line}\n").as_bytes());
+            let _ = stdin.flush();
+        }
+    }
+
+    /// Closes stdin and waits for the end.
+    pub fn finish(mut self) -> Ended {
+        drop(self.stdin.take());
+        let start = Instant::now();
+        let code = loop {
+            if let Ok(Some(status)) = self.child.try_wait() {
+                break status.code();
+            }
+            if start.elapsed() > Duration::from_secs(30) {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                panic!("eiam did not end; stderr:\n{}", self.stderr_so_far());
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        };
+        let stdout = self.stdout_reader.join().expect("stdout reader");
+        let _ = self.stderr_reader.join();
+        let stderr = String::from_utf8_lossy(&self.stderr.lock().expect("lock")).into_owned();
+        Ended {
+            code,
+            stdout: text(&stdout),
+            stderr,
+        }
+    }
+}
+
+/// The token of the captcha named in the interactive login's hint
+/// (`curl -s <base>/_emulator/captcha/<token>`).
+#[track_caller]
+pub fn captcha_token_in(stderr: &str) -> String {
+    let (_, rest) = stderr
+        .rsplit_once("/_emulator/captcha/")
+        .unwrap_or_else(|| panic!("no captcha hint in {stderr}"));
+    rest.chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+/// The last line of a text, as one JSON object.
+#[track_caller]
+pub fn last_line_json(output: &str) -> serde_json::Map<String, serde_json::Value> {
+    let line = output.lines().last().expect("a line");
+    one_json_object(line)
 }
 
 /// Asserts that none of `secrets` appears in `output`.
