@@ -15,6 +15,16 @@ pub struct Captcha {
 }
 
 impl Captcha {
+    /// A captcha known only by its token, e.g. one fetched earlier and shown to the user
+    /// by another process (the images are then not needed any more).
+    pub fn from_token(token: impl Into<String>) -> Captcha {
+        Captcha {
+            token: token.into(),
+            background_png_base64: None,
+            jigsaw_png_base64: None,
+        }
+    }
+
     /// The captcha's id.
     pub fn token(&self) -> &str {
         &self.token
@@ -49,6 +59,8 @@ impl From<eiam_api::types::Captcha> for Captcha {
         }
     }
 }
+
+use std::str::FromStr;
 
 /// How a code is delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,5 +129,62 @@ impl CodeType {
             | CodeType::ForgotPasswordSms => CodeChannel::Sms,
             CodeType::Other { channel, .. } => *channel,
         }
+    }
+}
+
+impl FromStr for CodeType {
+    type Err = std::convert::Infallible;
+
+    /// The known values give their variant; any other value ending in `_EMS` is an e-mail
+    /// code, any other one an SMS code (the vendor's naming: `..._EMS` / `..._SMS`).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "CHANGE_PWD_EMS" => CodeType::ChangePasswordEmail,
+            "CHANGE_PWD_SMS" => CodeType::ChangePasswordSms,
+            "LOGIN_EMS" => CodeType::LoginEmail,
+            "LOGIN_SMS" => CodeType::LoginSms,
+            "MFA_AUTH_EMS" => CodeType::MfaEmail,
+            "MFA_AUTH_SMS" => CodeType::MfaSms,
+            "FORGET_PWD_EMS" => CodeType::ForgotPasswordEmail,
+            "FORGET_PWD_SMS" => CodeType::ForgotPasswordSms,
+            other => CodeType::Other {
+                channel: if other.ends_with("_EMS") {
+                    CodeChannel::Email
+                } else {
+                    CodeChannel::Sms
+                },
+                value: other.to_owned(),
+            },
+        })
+    }
+}
+
+impl fmt::Display for CodeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_types_round_trip_and_pick_their_channel() {
+        for known in [
+            "CHANGE_PWD_EMS",
+            "CHANGE_PWD_SMS",
+            "LOGIN_EMS",
+            "MFA_AUTH_SMS",
+        ] {
+            let parsed: CodeType = known.parse().unwrap_or(CodeType::LoginSms);
+            assert_eq!(parsed.as_str(), known);
+            assert!(!matches!(parsed, CodeType::Other { .. }), "{known}");
+        }
+        let other: CodeType = "BIND_EMAIL_EMS".parse().unwrap_or(CodeType::LoginSms);
+        assert_eq!(other.channel(), CodeChannel::Email);
+        assert_eq!(other.to_string(), "BIND_EMAIL_EMS");
+        let other: CodeType = "UPDATE_MOBILE_SMS".parse().unwrap_or(CodeType::LoginEmail);
+        assert_eq!(other.channel(), CodeChannel::Sms);
     }
 }

@@ -47,6 +47,18 @@ pub enum LoginOutcome {
 }
 
 impl LoginOutcome {
+    /// The `status` the service answered (`SUCCESS`, `PASSWORD_WARN`, ...).
+    pub fn status(&self) -> &str {
+        match self {
+            LoginOutcome::SignedIn(_) => "SUCCESS",
+            LoginOutcome::PasswordExpiring(_) => "PASSWORD_WARN",
+            LoginOutcome::PasswordExpired(_) => "PASSWORD_EXPIRED",
+            LoginOutcome::SecondFactorRequired(_) => "MFA_AUTH",
+            LoginOutcome::AccessDenied => "ACCESS_DENIED",
+            LoginOutcome::Unknown { status, .. } => status,
+        }
+    }
+
     pub(crate) fn from_response(client: Client, body: LoginResponse) -> Result<Self, Error> {
         let state = |body: &LoginResponse| {
             body.state_token
@@ -57,6 +69,7 @@ impl LoginOutcome {
                     status: Some(reqwest::StatusCode::OK),
                     reason: format!("status {} without a state_token", body.status),
                     excerpt: String::new(),
+                    retry_after: None,
                 })
         };
         let change = |body: &LoginResponse| -> Result<PasswordChange, Error> {
@@ -217,7 +230,9 @@ impl Deref for ExpiringPassword {
 }
 
 impl ExpiringPassword {
-    /// Resumes a flow from a saved state token of a `PASSWORD_WARN` login.
+    /// Resumes a flow from a saved state token of a `PASSWORD_WARN` login. The type is the
+    /// caller's word: a token of an expired password resumed here is refused by the
+    /// service at [`skip`](Self::skip) (`SDK.COMMON.1006`). A resumed flow has no policy.
     pub fn resume(client: Client, state_token: StateToken) -> ExpiringPassword {
         ExpiringPassword(PasswordChange::resume(client, state_token))
     }
