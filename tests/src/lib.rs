@@ -179,3 +179,205 @@ pub fn repo_file(path: &str) -> PathBuf {
 pub fn vendor_fixture(name: &str) -> Vec<u8> {
     std::fs::read(repo_file(&format!("tests/fixtures/vendor/{name}"))).unwrap_or_default()
 }
+
+/// A loopback server that misbehaves at the TCP level: it reads each request (headers and a
+/// `Content-Length` body), then plays a script of raw writes, pauses, resets and floods.
+pub mod raw {
+    use std::net::SocketAddr;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::{TcpListener, TcpStream};
+
+    /// One step of what the server does after reading a request.
+    #[derive(Debug, Clone)]
+    pub enum Step {
+        /// Write these bytes.
+        Write(Vec<u8>),
+        /// Wait this long.
+        Pause(Duration),
+        /// Keep the connection open without writing, until the client goes away or 60 s
+        /// have passed.
+        Stall,
+        /// Abort the connection with a TCP reset.
+        Reset,
+        /// Write `chunk` bytes again and again, up to `max` bytes in all, until the client
+        /// stops reading or closes.
+        Flood {
+            /// The bytes written each time.
+            chunk: Vec<u8>,
+            /// The most bytes written in all.
+            max: u64,
+        },
+    }
+
+    /// A full response with a `Content-Length`, `Connection: close`, and the given status
+    /// line (e.g. `200 OK`) and extra headers.
+    pub fn response(status: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+        let mut out = head(status, headers);
+        out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
+        out.extend_from_slice(body);
+        out
+    }
+
+    /// A status line and headers (`Connection: close` added), without the blank line that
+    /// ends them.
+    pub fn head(status: &str, headers: &[(&str, &str)]) -> Vec<u8> {
+        let mut out = format!("HTTP/1.1 {status}\r\nconnection: close\r\n").into_bytes();
+        for (name, value) in headers {
+            out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        }
+        out
+    }
+
+    /// The server; stops when dropped.
+    pub struct RawServer {
+        addr: SocketAddr,
+        requests: Arc<AtomicUsize>,
+        written: Arc<AtomicU64>,
+        received: Arc<std::sync::Mutex<Vec<u8>>>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl RawServer {
+        /// Starts it on 127.0.0.1 and a free port; every connection gets `script`.
+        pub async fn start(script: Vec<Step>) -> std::io::Result<RawServer> {
+            RawServer::start_sequence(vec![script]).await
+        }
+
+        /// Like [`start`](Self::start), the n-th connection getting the n-th script (the
+        /// last one for every connection after it).
+        pub async fn start_sequence(scripts: Vec<Vec<Step>>) -> std::io::Result<RawServer> {
+            let listener = TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            let requests = Arc::new(AtomicUsize::new(0));
+            let written = Arc::new(AtomicU64::new(0));
+            let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+            let (r, w, got) = (requests.clone(), written.clone(), received.clone());
+            let task = tokio::spawn(async move {
+                let mut n = 0;
+                while let Ok((socket, _)) = listener.accept().await {
+                    let script = scripts
+                        .get(n)
+                        .or(scripts.last())
+                        .cloned()
+                        .unwrap_or_default();
+                    n += 1;
+                    let (r, w, got) = (r.clone(), w.clone(), got.clone());
+                    tokio::spawn(async move {
+                        let _ = serve(socket, &script, &r, &w, &got).await;
+                    });
+                }
+            });
+            Ok(RawServer {
+                addr,
+                requests,
+                written,
+                received,
+                task,
+            })
+        }
+
+        /// `http://127.0.0.1:PORT`.
+        pub fn base_url(&self) -> String {
+            format!("http://{}", self.addr)
+        }
+
+        /// How many requests were read so far.
+        pub fn requests(&self) -> usize {
+            self.requests.load(Ordering::SeqCst)
+        }
+
+        /// How many bytes the server managed to write so far.
+        pub fn written(&self) -> u64 {
+            self.written.load(Ordering::SeqCst)
+        }
+
+        /// Every byte received so far, all connections together.
+        pub fn received(&self) -> Vec<u8> {
+            self.received.lock().map(|v| v.clone()).unwrap_or_default()
+        }
+    }
+
+    impl Drop for RawServer {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    /// Reads one request: up to the blank line, then `Content-Length` bytes.
+    async fn read_request(socket: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+        let mut data = Vec::new();
+        let mut buf = [0u8; 4096];
+        let header_end = loop {
+            if let Some(i) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i + 4;
+            }
+            let n = socket.read(&mut buf).await?;
+            if n == 0 || data.len() > 1 << 20 {
+                return Err(std::io::ErrorKind::UnexpectedEof.into());
+            }
+            data.extend_from_slice(&buf[..n]);
+        };
+        let head = String::from_utf8_lossy(&data[..header_end]).to_ascii_lowercase();
+        let length = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse::<usize>().ok())
+            .unwrap_or(0);
+        while data.len() < header_end + length.min(1 << 20) {
+            let n = socket.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            data.extend_from_slice(&buf[..n]);
+        }
+        Ok(data)
+    }
+
+    async fn serve(
+        mut socket: TcpStream,
+        script: &[Step],
+        requests: &AtomicUsize,
+        written: &AtomicU64,
+        received: &std::sync::Mutex<Vec<u8>>,
+    ) -> std::io::Result<()> {
+        let request = read_request(&mut socket).await?;
+        requests.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut all) = received.lock() {
+            all.extend_from_slice(&request);
+        }
+        for step in script {
+            match step {
+                Step::Write(bytes) => {
+                    socket.write_all(bytes).await?;
+                    socket.flush().await?;
+                    written.fetch_add(bytes.len() as u64, Ordering::SeqCst);
+                }
+                Step::Pause(d) => tokio::time::sleep(*d).await,
+                Step::Stall => {
+                    let mut sink = [0u8; 1024];
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(60), socket.read(&mut sink)).await;
+                    return Ok(());
+                }
+                Step::Reset => {
+                    socket.set_zero_linger()?;
+                    drop(socket);
+                    return Ok(());
+                }
+                Step::Flood { chunk, max } => {
+                    let mut sent = 0u64;
+                    while sent < *max {
+                        socket.write_all(chunk).await?;
+                        sent += chunk.len() as u64;
+                        written.fetch_add(chunk.len() as u64, Ordering::SeqCst);
+                    }
+                }
+            }
+        }
+        socket.shutdown().await
+    }
+}

@@ -81,6 +81,7 @@ async fn a_200_that_is_not_json_keeps_its_status() {
             status,
             excerpt,
             reason,
+            ..
         } => {
             assert_eq!(status.map(|s| s.as_u16()), Some(200));
             assert_eq!(excerpt, "<html>maintenance</html>");

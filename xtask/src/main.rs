@@ -6,8 +6,9 @@ use std::process::ExitCode;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check]
 
-  codegen          generate crates/eiam-api/src/generated.rs from openapi/eiam.yaml
-  codegen --check  regenerate in memory; fail with a diff if the committed file differs
+  codegen          generate from openapi/eiam.yaml the client, crates/eiam-api/src/generated.rs,
+                   and its typed httpmock extension, crates/eiam-mock/src/generated.rs
+  codegen --check  regenerate both in memory; fail with a diff if a committed file differs
 
 environment:
   XTASK_ROOT       the repository root to work in (default: the one this xtask is built from)";
@@ -23,23 +24,23 @@ fn main() -> ExitCode {
         .map_or_else(xtask::repo_root, PathBuf::from);
     match args.as_slice() {
         ["codegen"] => match xtask::write(&root) {
-            Ok(true) => {
-                println!("wrote {}", xtask::GENERATED_PATH);
-                ExitCode::SUCCESS
-            }
-            Ok(false) => {
-                println!("{} is up to date", xtask::GENERATED_PATH);
+            Ok(written) => {
+                for file in xtask::GENERATED_FILES {
+                    if written.contains(&file) {
+                        println!("wrote {file}");
+                    } else {
+                        println!("{file} is up to date");
+                    }
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e),
         },
         ["codegen", "--check"] => match xtask::check(&root) {
             Ok(None) => {
-                println!(
-                    "{} is up to date with {}",
-                    xtask::GENERATED_PATH,
-                    xtask::SPEC_PATH
-                );
+                for file in xtask::GENERATED_FILES {
+                    println!("{file} is up to date with {}", xtask::SPEC_PATH);
+                }
                 ExitCode::SUCCESS
             }
             Ok(Some(drift)) => {

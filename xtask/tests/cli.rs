@@ -1,12 +1,12 @@
 //! `xtask codegen [--check]` as a process, pointed by `XTASK_ROOT` at a temporary copy of the
-//! repository's spec and generated client.
+//! repository's spec and generated files (the client and its httpmock extension).
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use xtask::{GENERATED_PATH, SPEC_PATH};
+use xtask::{GENERATED_FILES, GENERATED_PATH, MOCK_PATH, SPEC_PATH};
 
-/// A temporary repository root holding copies of the spec and the generated client; removed
+/// A temporary repository root holding copies of the spec and the generated files; removed
 /// when dropped.
 struct Root(PathBuf);
 
@@ -15,7 +15,7 @@ impl Root {
         let dir = std::env::temp_dir().join(format!("xtask-cli-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let repo = xtask::repo_root();
-        for file in [SPEC_PATH, GENERATED_PATH] {
+        for file in std::iter::once(SPEC_PATH).chain(GENERATED_FILES) {
             let to = dir.join(file);
             if let Some(parent) = to.parent() {
                 std::fs::create_dir_all(parent).expect("create the temporary folders");
@@ -111,7 +111,13 @@ fn check_passes_when_in_sync() {
     let root = Root::new("in-sync");
     let run = root.xtask(&["codegen", "--check"]);
     assert_eq!(run.code, Some(0), "{run:?}");
-    assert!(run.stdout.contains("is up to date"), "{run:?}");
+    for file in GENERATED_FILES {
+        assert!(
+            run.stdout
+                .contains(&format!("{file} is up to date with {SPEC_PATH}")),
+            "{run:?}"
+        );
+    }
     assert!(run.stderr.is_empty(), "{run:?}");
 }
 
@@ -162,6 +168,11 @@ fn codegen_writes_the_file_and_then_check_passes() {
         run.stdout.contains(&format!("wrote {GENERATED_PATH}")),
         "{run:?}"
     );
+    // A description is documentation of the client only: the mocks do not change.
+    assert!(
+        run.stdout.contains(&format!("{MOCK_PATH} is up to date")),
+        "{run:?}"
+    );
     let generated = root.read(GENERATED_PATH);
     assert!(generated.starts_with(xtask::HEADER));
     assert!(generated.contains(NEW_WORD) && !generated.contains(&word));
@@ -170,7 +181,106 @@ fn codegen_writes_the_file_and_then_check_passes() {
     assert_eq!(run.code, Some(0), "{run:?}");
     let run = root.xtask(&["codegen"]);
     assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(!run.stdout.contains("wrote"), "{run:?}");
     assert!(run.stdout.contains("is up to date"), "{run:?}");
+}
+
+#[test]
+fn a_hand_edit_of_the_mocks_is_drift_and_codegen_restores_them() {
+    let root = Root::new("mock-edit");
+    let original = root.read(MOCK_PATH);
+    let edited = original.replacen("pub fn ok(", "pub fn okay(", 1);
+    assert_ne!(
+        edited, original,
+        "the mocks have no `ok` answer; update this test"
+    );
+    root.write(MOCK_PATH, &edited);
+
+    let run = root.xtask(&["codegen", "--check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let err = &run.stderr;
+    assert!(
+        err.contains(&format!("{MOCK_PATH} is out of date with {SPEC_PATH}")),
+        "{err}"
+    );
+    assert!(
+        !err.contains(&format!("{GENERATED_PATH} is out of date")),
+        "{err}"
+    );
+    assert!(err.contains(&format!("\n--- a/{MOCK_PATH}")), "{err}");
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with('-') && l.contains("pub fn okay(")),
+        "{err}"
+    );
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with('+') && l.contains("pub fn ok(")),
+        "{err}"
+    );
+    assert_eq!(root.read(MOCK_PATH), edited, "--check must not write");
+
+    let run = root.xtask(&["codegen"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert!(
+        run.stdout.contains(&format!("wrote {MOCK_PATH}")),
+        "{run:?}"
+    );
+    assert!(
+        run.stdout
+            .contains(&format!("{GENERATED_PATH} is up to date")),
+        "{run:?}"
+    );
+    assert_eq!(root.read(MOCK_PATH), original);
+}
+
+#[test]
+fn a_missing_mock_file_is_drift_and_codegen_creates_it() {
+    let root = Root::new("mock-missing");
+    let original = root.read(MOCK_PATH);
+    std::fs::remove_dir_all(root.0.join("crates/eiam-mock")).expect("remove the mock crate");
+
+    let run = root.xtask(&["codegen", "--check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    assert!(
+        run.stderr
+            .contains(&format!("{MOCK_PATH} is out of date with {SPEC_PATH}")),
+        "{run:?}"
+    );
+
+    let run = root.xtask(&["codegen"]);
+    assert_eq!(run.code, Some(0), "{run:?}");
+    assert_eq!(root.read(MOCK_PATH), original);
+}
+
+/// An operation's parameter is in both the client and the mocks: renaming one header
+/// drifts both files, and both diffs are shown.
+#[test]
+fn a_header_rename_drifts_the_client_and_the_mocks() {
+    let root = Root::new("header-rename");
+    let spec = root.read(SPEC_PATH);
+    let renamed = spec.replace("X-state-token", "X-flow-token");
+    assert_ne!(
+        renamed, spec,
+        "the spec has no X-state-token; update this test"
+    );
+    root.write(SPEC_PATH, &renamed);
+
+    let run = root.xtask(&["codegen", "--check"]);
+    assert_eq!(run.code, Some(1), "{run:?}");
+    let err = &run.stderr;
+    for file in GENERATED_FILES {
+        assert!(
+            err.contains(&format!("{file} is out of date with {SPEC_PATH}")),
+            "{err}"
+        );
+        assert!(err.contains(&format!("\n--- a/{file}")), "{err}");
+    }
+    assert!(
+        err.lines()
+            .any(|l| l.starts_with('+') && l.contains("pub fn x_flow_token(")),
+        "{err}"
+    );
 }
 
 #[test]
@@ -254,6 +364,7 @@ fn usage() {
     let run = root.xtask(&["--help"]);
     assert_eq!(run.code, Some(0), "{run:?}");
     assert!(run.stdout.contains("codegen --check") && run.stdout.contains("XTASK_ROOT"));
+    assert!(run.stdout.contains(MOCK_PATH), "{run:?}");
     let run = root.xtask(&["frobnicate"]);
     assert_eq!(run.code, Some(2), "{run:?}");
     assert!(

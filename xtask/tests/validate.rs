@@ -688,3 +688,26 @@ fn generation_is_deterministic_and_starts_with_the_header() {
     let small = xtask::generate(&Spec::parse(BASE).expect("valid")).expect("generate");
     assert!(small.contains("pub async fn send"), "{small}");
 }
+
+#[test]
+fn the_mocks_generate_deterministically_for_the_client_crate() {
+    let root = xtask::repo_root();
+    let text = std::fs::read_to_string(root.join(xtask::SPEC_PATH)).expect("read the spec");
+    let spec = Spec::parse(&text).expect("the real spec is valid");
+    let first = xtask::generate_mock(&spec).expect("generate the mocks");
+    let again = xtask::generate_mock(&Spec::parse(&text).expect("valid")).expect("again");
+    assert!(first.starts_with(xtask::HEADER));
+    assert!(first.ends_with('\n') && !first.contains('\r'));
+    assert!(first == again, "two runs of the mock generation differ");
+    // The mocks name the client crate's types and extend httpmock's server.
+    assert!(first.contains("use eiam_api::*;"), "{first}");
+    assert!(first.contains("impl MockServerExt for ::httpmock::MockServer"));
+    // Generating the client first does not change the mocks (a fresh generator each).
+    let all = xtask::generate_all(&spec).expect("generate both");
+    let paths: Vec<&str> = all.iter().map(|(path, _)| *path).collect();
+    assert_eq!(paths, xtask::GENERATED_FILES);
+    assert_eq!(all[1].1, first);
+    // The small spec's mocks generate too.
+    let small = xtask::generate_mock(&Spec::parse(BASE).expect("valid")).expect("generate");
+    assert!(small.contains("pub trait MockServerExt"), "{small}");
+}

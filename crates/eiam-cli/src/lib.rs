@@ -1,5 +1,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+// Argument doc comments are also the `--help` text, where a URL is plain text.
+#![allow(rustdoc::bare_urls)]
 //! The `eiam` command, as a library: [`run`] executes a parsed [`Cli`] with injectable
 //! stdin, stdout, stderr, password prompt and environment ([`Io`]), so that it can be
 //! tested in-process; `src/main.rs` only wires it to the real process.

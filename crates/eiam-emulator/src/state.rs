@@ -229,6 +229,15 @@ pub(crate) struct User {
     pub(crate) history: VecDeque<String>,
 }
 
+impl Drop for User {
+    /// The current and previous passwords are wiped from memory.
+    fn drop(&mut self) {
+        use zeroize::Zeroize as _;
+        self.password.zeroize();
+        self.history.iter_mut().for_each(|old| old.zeroize());
+    }
+}
+
 impl User {
     /// Whether `password` is one of the `count` newest previous passwords.
     pub(crate) fn used_before(&self, password: &str, count: usize) -> bool {
@@ -325,6 +334,13 @@ pub(crate) struct Code {
     pub(crate) expires_at_ms: i64,
     /// Wrong codes tried against it so far.
     pub(crate) wrong_attempts: u32,
+}
+
+impl Drop for Code {
+    /// The code is wiped from memory.
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.code);
+    }
 }
 
 /// Everything the emulator stores, behind one lock.

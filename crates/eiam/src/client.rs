@@ -1,6 +1,7 @@
 //! The [`Client`] and its calls: one thin method per operation of the spec.
 
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use eiam_api::ResponseValue;
@@ -9,7 +10,7 @@ use secrecy::ExposeSecret;
 use tracing::Instrument;
 
 use crate::captcha::{Captcha, CaptchaToken, CodeChannel, CodeType};
-use crate::config::{ClientBuilder, Language};
+use crate::config::{ClientBuilder, Language, RetryPolicy};
 use crate::error::{ConfigError, Error};
 use crate::flow::LoginOutcome;
 use crate::response;
@@ -39,8 +40,24 @@ pub struct Client {
 struct Inner {
     api: eiam_api::Client,
     headers: CommonHeaders,
-    timeout: Duration,
+    settings: CallSettings,
 }
+
+/// How calls are run: timeouts, the body cap, retries of the safe calls.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CallSettings {
+    /// Per attempt (reqwest's timeout; reported in [`Error::Timeout`]).
+    pub(crate) timeout: Duration,
+    /// For a whole client method, attempts and waits included.
+    pub(crate) deadline: Duration,
+    /// The cap on an answer's body.
+    pub(crate) max_body_bytes: u64,
+    /// The retry of the safe calls, if opted in.
+    pub(crate) retry: Option<RetryPolicy>,
+}
+
+/// The type of the generated calls' results.
+type ApiResult<T> = Result<ResponseValue<T>, eiam_api::Error<types::Error>>;
 
 /// Sets the common headers on a generated operation builder: every operation of the spec
 /// has the same header parameters, so one macro serves them all.
@@ -79,13 +96,13 @@ impl Client {
     pub(crate) fn from_parts(
         api: eiam_api::Client,
         headers: CommonHeaders,
-        timeout: Duration,
+        settings: CallSettings,
     ) -> Client {
         Client {
             inner: Arc::new(Inner {
                 api,
                 headers,
-                timeout,
+                settings,
             }),
         }
     }
@@ -108,15 +125,47 @@ impl Client {
         &self.inner.headers
     }
 
-    /// Runs a generated call in a tracing span and maps its result.
+    /// Runs a generated call once, in a tracing span, within the deadline, and maps its
+    /// result. For every call that may change state: never retried.
     ///
     /// The span (`eiam.call`, DEBUG) has the operation id, method, path, HTTP status,
-    /// duration, the outcome's error kind and the service's error code; never a header
-    /// value or a body.
+    /// duration, number of attempts, the outcome's error kind and the service's error code;
+    /// never a header value or a body.
+    ///
+    /// `secrets` are the secret values the call sends: any text of the answer that repeats
+    /// one (an error message echoing a password, say) shows `***` in its place.
     async fn send<T>(
         &self,
         operation: &'static str,
-        call: impl Future<Output = Result<ResponseValue<T>, eiam_api::Error<types::Error>>>,
+        secrets: &[&str],
+        call: impl Future<Output = ApiResult<T>>,
+    ) -> Result<T, Error> {
+        let mut call = Some(call);
+        // Called once: there is no retry policy.
+        self.run(operation, secrets, None, move || call.take())
+            .await
+    }
+
+    /// Like [`send`](Self::send) for a call that changes nothing on the server: with
+    /// [`ClientBuilder::retry_safe_calls`], a retryable failure is tried again as the
+    /// [`RetryPolicy`] says. `make` builds a fresh request for each attempt.
+    async fn send_safe<T, F: Future<Output = ApiResult<T>>>(
+        &self,
+        operation: &'static str,
+        secrets: &[&str],
+        mut make: impl FnMut() -> F,
+    ) -> Result<T, Error> {
+        let retry = self.inner.settings.retry;
+        self.run(operation, secrets, retry, move || Some(make()))
+            .await
+    }
+
+    async fn run<T, F: Future<Output = ApiResult<T>>>(
+        &self,
+        operation: &'static str,
+        secrets: &[&str],
+        retry: Option<RetryPolicy>,
+        mut make: impl FnMut() -> Option<F>,
     ) -> Result<T, Error> {
         let span = tracing::debug_span!(
             "eiam.call",
@@ -125,15 +174,65 @@ impl Client {
             path = tracing::field::Empty,
             status = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
+            attempts = tracing::field::Empty,
             error = tracing::field::Empty,
             error_code = tracing::field::Empty,
         );
+        let settings = self.inner.settings;
         let started = std::time::Instant::now();
-        let (result, captured) = eiam_api::with_capture(call).instrument(span.clone()).await;
-        let mapped = response::map(result, captured.status, self.inner.timeout)
+        // Shared with the attempts so that they survive a deadline that cuts the loop.
+        let attempts = AtomicU32::new(0);
+        let last = Mutex::new(eiam_api::Captured::default());
+        let attempts_loop = async {
+            loop {
+                let Some(call) = make() else {
+                    return Err(Error::InvalidInput {
+                        field: "request",
+                        reason: "the call cannot be repeated".into(),
+                    });
+                };
+                let attempt = attempts.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+                let options = eiam_api::CallOptions {
+                    max_body_bytes: settings.max_body_bytes,
+                };
+                let (result, captured) = eiam_api::with_options(options, call).await;
+                let mapped = response::map(result, &captured, settings.timeout)
+                    .await
+                    .map(ResponseValue::into_inner);
+                *last.lock().unwrap_or_else(PoisonError::into_inner) = captured;
+                let error = match (mapped, retry) {
+                    (Err(e), Some(policy))
+                        if e.is_retryable() && attempt <= policy.max_retries() =>
+                    {
+                        e
+                    }
+                    (mapped, _) => return mapped,
+                };
+                let Some(wait) = retry.and_then(|p| retry_wait(&p, &error, attempt)) else {
+                    return Err(error);
+                };
+                if started.elapsed().saturating_add(wait) >= settings.deadline {
+                    return Err(error);
+                }
+                tracing::debug!(
+                    kind = error.kind(),
+                    wait_ms = wait.as_millis() as u64,
+                    "retrying a call that changes nothing"
+                );
+                tokio::time::sleep(wait).await;
+            }
+        };
+        let mapped = match tokio::time::timeout(settings.deadline, attempts_loop)
             .instrument(span.clone())
             .await
-            .map(ResponseValue::into_inner);
+        {
+            Ok(mapped) => mapped,
+            Err(_) => Err(Error::DeadlineExceeded {
+                deadline: settings.deadline,
+            }),
+        };
+        let mapped = mapped.map_err(|e| e.redact(secrets));
+        let captured = std::mem::take(&mut *last.lock().unwrap_or_else(PoisonError::into_inner));
         if let Some(method) = captured.method {
             span.record("method", method);
         }
@@ -144,6 +243,7 @@ impl Client {
             span.record("status", status.as_u16());
         }
         span.record("duration_ms", started.elapsed().as_millis() as u64);
+        span.record("attempts", attempts.load(Ordering::Relaxed));
         if let Err(e) = &mapped {
             span.record("error", e.kind());
             if let Some(code) = e.code() {
@@ -176,13 +276,19 @@ impl Client {
         let call = with_common_headers!(self.api().login(), self.headers())
             .body(body)
             .send();
-        LoginOutcome::from_response(self.clone(), self.send("login", call).await?)
+        LoginOutcome::from_response(
+            self.clone(),
+            self.send("login", &[password.expose_secret()], call)
+                .await?,
+        )
     }
 
     /// Gets a slider captcha: `GET /api/v2/sdk/captcha`. Every code send needs one.
     pub async fn captcha(&self) -> Result<Captcha, Error> {
-        let call = with_common_headers!(self.api().get_captcha(), self.headers()).send();
-        Ok(Captcha::from(self.send("get_captcha", call).await?))
+        let make = || with_common_headers!(self.api().get_captcha(), self.headers()).send();
+        Ok(Captcha::from(
+            self.send_safe("get_captcha", &[], make).await?,
+        ))
     }
 
     /// Verifies where the user slid the jigsaw piece (`x`, in pixels):
@@ -210,7 +316,7 @@ impl Client {
             .body(body)
             .send();
         Ok(CaptchaToken::new(
-            self.send("verify_captcha", call).await?.captcha_token,
+            self.send("verify_captcha", &[], call).await?.captcha_token,
         ))
     }
 
@@ -235,7 +341,8 @@ impl Client {
                 let call = with_common_headers!(self.api().send_email_code(), self.headers())
                     .body(body)
                     .send();
-                self.send("send_email_code", call).await
+                self.send("send_email_code", &[captcha.expose_secret()], call)
+                    .await
             }
             CodeChannel::Sms => {
                 let body = types::SmsSendRequest {
@@ -246,7 +353,8 @@ impl Client {
                 let call = with_common_headers!(self.api().send_sms_code(), self.headers())
                     .body(body)
                     .send();
-                self.send("send_sms_code", call).await
+                self.send("send_sms_code", &[captcha.expose_secret()], call)
+                    .await
             }
         }
     }
@@ -254,10 +362,19 @@ impl Client {
     /// The mobile number of a state token's user: `GET /api/v2/sdk/mobile-by-token`.
     pub async fn mobile_by_state_token(&self, state_token: &StateToken) -> Result<String, Error> {
         check_state_token(state_token)?;
-        let call = with_common_headers!(self.api().get_mobile_by_state_token(), self.headers())
-            .x_state_token(state_token.expose_secret())
-            .send();
-        Ok(self.send("get_mobile_by_state_token", call).await?.mobile)
+        let make = || {
+            with_common_headers!(self.api().get_mobile_by_state_token(), self.headers())
+                .x_state_token(state_token.expose_secret())
+                .send()
+        };
+        Ok(self
+            .send_safe(
+                "get_mobile_by_state_token",
+                &[state_token.expose_secret()],
+                make,
+            )
+            .await?
+            .mobile)
     }
 
     /// Changes an expired (or expiring) password with the old password:
@@ -279,7 +396,18 @@ impl Client {
             .x_state_token(state_token.expose_secret())
             .body(body)
             .send();
-        Session::from_response(self.send("update_password", call).await?)
+        Session::from_response(
+            self.send(
+                "update_password",
+                &[
+                    state_token.expose_secret(),
+                    old_password.expose_secret(),
+                    new_password.expose_secret(),
+                ],
+                call,
+            )
+            .await?,
+        )
     }
 
     /// Changes an expired (or expiring) password with an e-mail verification code:
@@ -305,7 +433,18 @@ impl Client {
             .x_state_token(state_token.expose_secret())
             .body(body)
             .send();
-        Session::from_response(self.send("update_password_by_email", call).await?)
+        Session::from_response(
+            self.send(
+                "update_password_by_email",
+                &[
+                    state_token.expose_secret(),
+                    verify_code.expose_secret(),
+                    new_password.expose_secret(),
+                ],
+                call,
+            )
+            .await?,
+        )
     }
 
     /// Changes an expired (or expiring) password with an SMS verification code (sent with
@@ -321,7 +460,18 @@ impl Client {
             .x_state_token(state_token.expose_secret())
             .body(body)
             .send();
-        Session::from_response(self.send("update_password_by_mobile", call).await?)
+        Session::from_response(
+            self.send(
+                "update_password_by_mobile",
+                &[
+                    state_token.expose_secret(),
+                    verify_code.expose_secret(),
+                    new_password.expose_secret(),
+                ],
+                call,
+            )
+            .await?,
+        )
     }
 
     /// Skips the change of a password that is about to expire:
@@ -336,7 +486,10 @@ impl Client {
         let call = with_common_headers!(self.api().skip_password_update(), self.headers())
             .x_state_token(state_token.expose_secret())
             .send();
-        Session::from_response(self.send("skip_password_update", call).await?)
+        Session::from_response(
+            self.send("skip_password_update", &[state_token.expose_secret()], call)
+                .await?,
+        )
     }
 
     /// Gets a fresh id_token for a session: `POST /api/v2/sdk/sso/session-token/id-token`.
@@ -352,7 +505,20 @@ impl Client {
         let call = with_common_headers!(self.api().refresh_id_token(), self.headers())
             .x_session_token(session_token.expose_secret())
             .send();
-        Session::from_refresh(self.send("refresh_id_token", call).await?)
+        Session::from_refresh(
+            self.send("refresh_id_token", &[session_token.expose_secret()], call)
+                .await?,
+        )
+    }
+}
+
+/// The wait before retry number `retry` of a failed safe call, or `None` when the server
+/// asked for a longer wait than the policy allows.
+fn retry_wait(policy: &RetryPolicy, error: &Error, retry: u32) -> Option<Duration> {
+    match error.retry_after() {
+        Some(asked) if asked > policy.max_wait_time() => None,
+        Some(asked) => Some(asked),
+        None => Some(policy.backoff(retry)),
     }
 }
 

@@ -6,13 +6,97 @@ use std::time::Duration;
 
 use reqwest::Url;
 
-use crate::client::{Client, CommonHeaders};
+use crate::client::{CallSettings, Client, CommonHeaders};
 use crate::error::ConfigError;
 
 /// Default time to establish a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time for a whole call, from sending to the end of the answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default cap on the body of an answer: 1 MiB, far above any documented answer.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = eiam_api::DEFAULT_MAX_BODY_BYTES;
+
+/// An opt-in, bounded retry of the calls that change nothing on the server: `GET
+/// /api/v2/sdk/captcha` ([`Client::captcha`]) and `GET /api/v2/sdk/mobile-by-token`
+/// ([`Client::mobile_by_state_token`]); see [`ClientBuilder::retry_safe_calls`]. Calls that
+/// change state (login, code sends, password changes, skip, refresh) are never retried.
+///
+/// A failed attempt is tried again when [`Error::is_retryable`](crate::Error::is_retryable)
+/// says so, at most [`max_retries`](Self::max_retries) times. The wait before a retry is
+/// the server's `Retry-After` when it sent one, else an exponential backoff from
+/// [`initial_backoff`](Self::initial_backoff) (doubling, at most
+/// [`max_wait`](Self::max_wait)). When the server asks for a wait longer than `max_wait`,
+/// or the wait would pass the call's [deadline](ClientBuilder::deadline), there is no
+/// retry: the error is returned, with [`Error::retry_after`](crate::Error::retry_after).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_retries: u32,
+    initial_backoff: Duration,
+    max_wait: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// 2 retries, 200 ms initial backoff, waits of at most 5 s.
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(200),
+            max_wait: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The default policy with `max_retries` retries (attempts = retries + 1).
+    pub fn new(max_retries: u32) -> Self {
+        RetryPolicy {
+            max_retries,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The wait before the first retry without `Retry-After` (doubled for each next one).
+    #[must_use]
+    pub fn initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff = backoff;
+        self
+    }
+
+    /// The longest wait before a retry; a `Retry-After` longer than this ends the retries.
+    #[must_use]
+    pub fn max_wait(mut self, max_wait: Duration) -> Self {
+        self.max_wait = max_wait;
+        self
+    }
+
+    /// How many times a failed attempt may be tried again.
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+
+    /// The longest wait before a retry.
+    pub fn max_wait_time(&self) -> Duration {
+        self.max_wait
+    }
+
+    /// The wait before retry number `retry` (1-based) when the server gave no
+    /// `Retry-After`.
+    pub(crate) fn backoff(&self, retry: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(retry.saturating_sub(1))
+            .unwrap_or(u32::MAX);
+        self.initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_wait)
+    }
+
+    /// The longest time all attempts and waits can take with a per-attempt `timeout`.
+    fn worst_case(&self, timeout: Duration) -> Duration {
+        timeout
+            .saturating_mul(self.max_retries.saturating_add(1))
+            .saturating_add(self.max_wait.saturating_mul(self.max_retries))
+    }
+}
 
 /// The language of the service's messages (`X-L`). The service supports only these two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +160,12 @@ pub struct ClientBuilder {
     language: Option<Language>,
     connect_timeout: Duration,
     timeout: Duration,
+    deadline: Option<Duration>,
     allow_http_loopback: bool,
+    max_body_bytes: u64,
+    retry: Option<RetryPolicy>,
+    root_certificates: Vec<reqwest::Certificate>,
+    root_certificates_only: bool,
 }
 
 impl Default for ClientBuilder {
@@ -92,7 +181,12 @@ impl Default for ClientBuilder {
             language: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
+            deadline: None,
             allow_http_loopback: false,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            retry: None,
+            root_certificates: Vec::new(),
+            root_certificates_only: false,
         }
     }
 }
@@ -119,7 +213,7 @@ pub mod env {
 
 impl ClientBuilder {
     /// A builder with the settings found in the `EIAM_*` environment variables (see
-    /// [`env`]); unset or empty variables leave the setting unset.
+    /// [`env`](mod@env)); unset or empty variables leave the setting unset.
     pub fn from_env() -> Result<ClientBuilder, ConfigError> {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -213,9 +307,53 @@ impl ClientBuilder {
         self
     }
 
-    /// Time for a whole call, from sending to the end of the answer (default 30 s).
+    /// Time for one attempt of a call, from connecting to the end of the answer
+    /// (default 30 s). A body that stalls midway ends in [`Error::Timeout`](crate::Error::Timeout).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// The most time one client method may take in all: every attempt and every wait
+    /// between attempts ([`retry_safe_calls`](Self::retry_safe_calls)). Past it the call
+    /// ends with [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded). Default: what
+    /// the timeout and the retry policy allow at most (the timeout itself without
+    /// retries).
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = Some(deadline);
+        self
+    }
+
+    /// The most bytes of an answer's body that are read (default
+    /// [`DEFAULT_MAX_BODY_BYTES`], 1 MiB). A longer body, or a `Content-Length` announcing
+    /// one, ends the call with [`Error::ResponseTooLarge`](crate::Error::ResponseTooLarge)
+    /// without reading the rest.
+    pub fn max_body_bytes(mut self, max: u64) -> Self {
+        self.max_body_bytes = max;
+        self
+    }
+
+    /// Retries the calls that change nothing on the server (captcha, mobile by state token)
+    /// as `policy` says; off by default. See [`RetryPolicy`].
+    pub fn retry_safe_calls(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Trusts `certificate` as a root for the service's TLS certificate, besides the
+    /// system's roots: for a service behind a private CA. Read one with
+    /// [`Certificate::from_pem`](reqwest::Certificate::from_pem) or
+    /// [`Certificate::from_der`](reqwest::Certificate::from_der) (re-exported as
+    /// `eiam::Certificate`). Certificate checks themselves cannot be turned off.
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.root_certificates.push(certificate);
+        self
+    }
+
+    /// Trusts only the roots given with [`add_root_certificate`](Self::add_root_certificate),
+    /// not the system's (default `false`).
+    pub fn root_certificates_only(mut self, only: bool) -> Self {
+        self.root_certificates_only = only;
         self
     }
 
@@ -256,25 +394,33 @@ impl ClientBuilder {
             tenant_id: optional(self.tenant_id, "tenant id")?,
             language: self.language,
         };
-        let mut http = reqwest::Client::builder();
-        if is_loopback(&base_url) {
-            // A proxy configured for the outside world must not see loopback traffic.
-            http = http.no_proxy();
+        let roots = Roots {
+            certificates: self.root_certificates,
+            only: self.root_certificates_only,
+        };
+        if roots.only && roots.certificates.is_empty() {
+            return Err(ConfigError::Value {
+                what: "root certificates",
+                reason: "root_certificates_only(true) needs at least one add_root_certificate"
+                    .into(),
+            });
         }
-        let http = http
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            // A password change must not be replayed to wherever a redirect points.
-            .redirect(reqwest::redirect::Policy::none())
-            .https_only(base_url.scheme() == "https")
-            .user_agent(concat!("eiam-rust/", env!("CARGO_PKG_VERSION")))
-            .build()
+        let http = http_client_with_roots(&base_url, self.connect_timeout, self.timeout, roots)
             .map_err(ConfigError::Http)?;
         let base = base_url.as_str().trim_end_matches('/');
+        let deadline = self.deadline.unwrap_or_else(|| match &self.retry {
+            Some(policy) => policy.worst_case(self.timeout),
+            None => self.timeout,
+        });
         Ok(Client::from_parts(
             eiam_api::Client::new_with_client(base, http),
             headers,
-            self.timeout,
+            CallSettings {
+                timeout: self.timeout,
+                deadline,
+                max_body_bytes: self.max_body_bytes,
+                retry: self.retry,
+            },
         ))
     }
 
@@ -283,32 +429,115 @@ impl ClientBuilder {
             what: "base URL",
             env: env::BASE_URL,
         })?;
-        let bad = |reason: &str| ConfigError::BaseUrl {
-            url: raw.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let url = Url::parse(raw.trim()).map_err(|e| bad(&e.to_string()))?;
-        if url.query().is_some() || url.fragment().is_some() {
-            return Err(bad("a base URL has no query or fragment"));
-        }
-        if !url.username().is_empty() || url.password().is_some() {
-            return Err(bad("credentials do not belong in the base URL"));
-        }
-        match url.scheme() {
-            "https" => Ok(url),
-            "http" if is_loopback(&url) && self.allow_http_loopback => Ok(url),
-            "http" if is_loopback(&url) => Err(ConfigError::PlainHttpNotAllowed {
+        check_url(raw, self.allow_http_loopback, false).map_err(|refusal| match refusal {
+            UrlRefusal::PlainHttpLoopback => ConfigError::PlainHttpNotAllowed {
                 url: raw.to_owned(),
-            }),
-            "http" => Err(bad(
-                "plain http is allowed only for loopback hosts; use https",
-            )),
-            _ => Err(bad("the scheme must be https")),
+            },
+            other => ConfigError::BaseUrl {
+                url: raw.to_owned(),
+                reason: other.reason(),
+            },
+        })
+    }
+}
+
+/// Why [`check_url`] refused a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum UrlRefusal {
+    /// Not a URL.
+    Parse(String),
+    /// A query or fragment where none is allowed.
+    QueryOrFragment,
+    /// A user name or password in the URL.
+    Credentials,
+    /// Plain http to a loopback host, without the opt-in.
+    PlainHttpLoopback,
+    /// Plain http to another host.
+    PlainHttp,
+    /// Neither https nor http.
+    Scheme,
+}
+
+impl UrlRefusal {
+    /// Why, in words.
+    pub(crate) fn reason(&self) -> String {
+        match self {
+            UrlRefusal::Parse(e) => e.clone(),
+            UrlRefusal::QueryOrFragment => "a base URL has no query or fragment".into(),
+            UrlRefusal::Credentials => "credentials do not belong in the base URL".into(),
+            UrlRefusal::PlainHttpLoopback => {
+                "plain http is allowed for loopback hosts only after opting in".into()
+            }
+            UrlRefusal::PlainHttp => {
+                "plain http is allowed only for loopback hosts; use https".into()
+            }
+            UrlRefusal::Scheme => "the scheme must be https".into(),
         }
     }
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// The URL rule of every connection the crate makes: https, or plain http to a loopback
+/// host (`127.0.0.0/8`, `::1`, `localhost`) when `allow_http_loopback`; no credentials in
+/// the URL; a query or fragment only if `allow_query`.
+pub(crate) fn check_url(
+    raw: &str,
+    allow_http_loopback: bool,
+    allow_query: bool,
+) -> Result<Url, UrlRefusal> {
+    let url = Url::parse(raw.trim()).map_err(|e| UrlRefusal::Parse(e.to_string()))?;
+    if !allow_query && (url.query().is_some() || url.fragment().is_some()) {
+        return Err(UrlRefusal::QueryOrFragment);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(UrlRefusal::Credentials);
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) && allow_http_loopback => Ok(url),
+        "http" if is_loopback(&url) => Err(UrlRefusal::PlainHttpLoopback),
+        "http" => Err(UrlRefusal::PlainHttp),
+        _ => Err(UrlRefusal::Scheme),
+    }
+}
+
+/// The TLS roots a client trusts besides (or, with `only`, instead of) the system's.
+#[derive(Default)]
+pub(crate) struct Roots {
+    pub(crate) certificates: Vec<reqwest::Certificate>,
+    pub(crate) only: bool,
+}
+
+/// A `reqwest` client that keeps the crate's connection rules for `url`: no redirects
+/// (an answer must come from the URL that was checked), https only for an https URL, no
+/// proxy for a loopback host, the given timeouts, and the given TLS roots.
+pub(crate) fn http_client_with_roots(
+    url: &Url,
+    connect_timeout: Duration,
+    timeout: Duration,
+    roots: Roots,
+) -> Result<reqwest::Client, reqwest::Error> {
+    let mut http = reqwest::Client::builder();
+    if roots.only {
+        http = http.tls_certs_only(roots.certificates);
+    } else if !roots.certificates.is_empty() {
+        http = http.tls_certs_merge(roots.certificates);
+    }
+    if is_loopback(url) {
+        // A proxy configured for the outside world must not see loopback traffic.
+        http = http.no_proxy();
+    }
+    http.connect_timeout(connect_timeout)
+        .timeout(timeout)
+        // No retry below this crate: a request is sent once, or as its caller says.
+        .retry(reqwest::retry::never())
+        // A password change must not be replayed to wherever a redirect points.
+        .redirect(reqwest::redirect::Policy::none())
+        .https_only(url.scheme() == "https")
+        .user_agent(concat!("eiam-rust/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),

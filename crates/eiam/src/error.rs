@@ -128,6 +128,9 @@ pub struct ApiError {
     pub code: ErrorCode,
     /// The service's message, in the language asked for with `X-L`.
     pub message: String,
+    /// How long the service asked the caller to wait before trying again (its
+    /// `Retry-After` header), if it said.
+    pub retry_after: Option<Duration>,
 }
 
 impl fmt::Display for ApiError {
@@ -179,6 +182,26 @@ pub enum Error {
         reason: String,
         /// The start of the body, with secret fields masked.
         excerpt: String,
+        /// How long the server asked the caller to wait before trying again (its
+        /// `Retry-After` header, e.g. with a 429 or 503), if it said.
+        retry_after: Option<Duration>,
+    },
+    /// The answer's body was longer than the configured cap
+    /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)); reading
+    /// stopped there.
+    #[error("unexpected response{}: the body is larger than the {limit} bytes allowed", status_text(*.status))]
+    ResponseTooLarge {
+        /// The HTTP status, when one was received.
+        status: Option<StatusCode>,
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// The call (all its attempts and the waits between them) did not end within the
+    /// configured deadline ([`ClientBuilder::deadline`](crate::ClientBuilder::deadline)).
+    #[error("the call did not end within its deadline of {deadline:?}")]
+    DeadlineExceeded {
+        /// The deadline that ran out.
+        deadline: Duration,
     },
     /// The new password breaks the password policy the login returned; nothing was sent.
     #[error("{0}; nothing was sent")]
@@ -221,14 +244,27 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Api(e) => Some(e.status),
-            Error::UnexpectedResponse { status, .. } => *status,
+            Error::UnexpectedResponse { status, .. } | Error::ResponseTooLarge { status, .. } => {
+                *status
+            }
+            _ => None,
+        }
+    }
+
+    /// How long the server asked the caller to wait before trying again, from its
+    /// `Retry-After` header (seconds, or an HTTP date turned into the time left until
+    /// it), when an answer had one.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Api(e) => e.retry_after,
+            Error::UnexpectedResponse { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
 
     /// A short, stable name of the kind of error, for logs and machine-readable output:
-    /// `api`, `invalid_input`, `timeout`, `transport`, `unexpected_response`,
-    /// `not_signed_in`, `password_policy`.
+    /// `api`, `invalid_input`, `timeout`, `deadline`, `transport`, `unexpected_response`,
+    /// `response_too_large`, `not_signed_in`, `password_policy`.
     pub fn kind(&self) -> &'static str {
         match self {
             Error::Api(_) => "api",
@@ -236,13 +272,16 @@ impl Error {
             Error::Timeout { .. } => "timeout",
             Error::Transport(_) => "transport",
             Error::UnexpectedResponse { .. } => "unexpected_response",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::DeadlineExceeded { .. } => "deadline",
             Error::NotSignedIn { .. } => "not_signed_in",
             Error::PasswordPolicy(_) => "password_policy",
         }
     }
 
-    /// Whether the same call may succeed if tried again later: timeouts, connection
-    /// failures, `SDK.COMMON.1008` (system busy) and HTTP 408, 429, 502, 503, 504.
+    /// Whether the same call may succeed if tried again later: timeouts (and an exceeded
+    /// deadline), connection failures, `SDK.COMMON.1008` (system busy) and HTTP 408, 429,
+    /// 502, 503, 504. [`Error::retry_after`] says how long to wait when the server said.
     ///
     /// The SDK never retries a call that changes state (a password change) by itself: after
     /// a timeout the first attempt may have taken effect, and a retry then fails with an
@@ -250,12 +289,84 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         let retryable_status = |s: StatusCode| matches!(s.as_u16(), 408 | 429 | 502 | 503 | 504);
         match self {
-            Error::Timeout { .. } | Error::Transport(_) => true,
+            Error::Timeout { .. } | Error::DeadlineExceeded { .. } | Error::Transport(_) => true,
             Error::Api(e) => e.code == ErrorCode::SystemBusy || retryable_status(e.status),
             Error::UnexpectedResponse { status, .. } => status.is_some_and(retryable_status),
-            Error::InvalidInput { .. } | Error::NotSignedIn { .. } | Error::PasswordPolicy(_) => {
-                false
+            Error::InvalidInput { .. }
+            | Error::NotSignedIn { .. }
+            | Error::PasswordPolicy(_)
+            | Error::ResponseTooLarge { .. } => false,
+        }
+    }
+}
+
+/// Secrets shorter than this are not searched for in the texts of an answer (masking
+/// every `a` of a message would hide the message, not the secret).
+const MIN_REDACTED_LEN: usize = 4;
+
+impl Error {
+    /// This error with every occurrence of one of `secrets` (as sent, or escaped as in a
+    /// JSON string) in the texts that came from the answer replaced by `***`: a server
+    /// that echoes a password or code in its message must not make the error print it.
+    /// A secret cut short at the end of an excerpt is masked too.
+    pub(crate) fn redact(mut self, secrets: &[&str]) -> Self {
+        let forms: Vec<String> = secrets
+            .iter()
+            .filter(|s| s.len() >= MIN_REDACTED_LEN)
+            .flat_map(|s| {
+                let escaped = serde_json::to_string(s).unwrap_or_default();
+                let escaped = escaped.trim_matches('"').to_owned();
+                [(*s).to_owned(), escaped]
+            })
+            .collect();
+        if forms.is_empty() {
+            return self;
+        }
+        let scrub = |text: &mut String| {
+            for form in &forms {
+                if text.contains(form.as_str()) {
+                    *text = text.replace(form.as_str(), "***");
+                }
             }
+        };
+        match &mut self {
+            Error::Api(e) => {
+                scrub(&mut e.message);
+                if let ErrorCode::Other(raw) = &mut e.code {
+                    scrub(raw);
+                }
+            }
+            Error::UnexpectedResponse {
+                reason, excerpt, ..
+            } => {
+                scrub(reason);
+                scrub(excerpt);
+                mask_cut_secret(excerpt, &forms);
+            }
+            Error::NotSignedIn { status } => scrub(status),
+            Error::InvalidInput { reason, .. } => scrub(reason),
+            _ => {}
+        }
+        self
+    }
+}
+
+/// Masks the start of a secret at the very end of an excerpt cut with `…`.
+fn mask_cut_secret(excerpt: &mut String, forms: &[String]) {
+    let Some(body) = excerpt.strip_suffix('…') else {
+        return;
+    };
+    for form in forms {
+        let cut = form
+            .char_indices()
+            .map(|(i, _)| i)
+            .filter(|&i| i >= MIN_REDACTED_LEN)
+            .rev()
+            .find(|&i| body.ends_with(&form[..i]));
+        if let Some(i) = cut {
+            let keep = body.len() - i;
+            *excerpt = format!("{}***…", &body[..keep]);
+            return;
         }
     }
 }

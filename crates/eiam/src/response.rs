@@ -1,9 +1,10 @@
 //! Turning the generated client's results into this crate's [`Error`].
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use eiam_api::{Error as ApiCallError, ResponseValue, types};
+use eiam_api::{BodyTooLarge, Captured, Error as ApiCallError, ResponseValue, types};
 use reqwest::StatusCode;
+use reqwest::header::HeaderValue;
 
 use crate::error::{ApiError, Error, ErrorCode};
 
@@ -12,26 +13,31 @@ const MAX_UNEXPECTED_BODY: usize = 64 * 1024;
 /// How many characters of an unexpected body an error shows.
 const EXCERPT_CHARS: usize = 160;
 /// JSON fields whose values are masked in excerpts.
-const SECRET_FIELDS: [&str; 6] = [
+const SECRET_FIELDS: [&str; 8] = [
     "session_token",
     "id_token",
     "state_token",
+    "captcha_token",
     "verify_code",
     "new_password",
+    "old_password",
     "password",
 ];
 
-/// Maps a generated call's result; `status` is the one recorded by
-/// [`eiam_api::with_status_capture`].
+/// Maps a generated call's result; `captured` is what [`eiam_api::with_options`]
+/// recorded of it (the status, which a body that does not decode loses, and
+/// `Retry-After`).
 pub(crate) async fn map<T>(
     result: Result<ResponseValue<T>, ApiCallError<types::Error>>,
-    status: Option<StatusCode>,
+    captured: &Captured,
     timeout: Duration,
 ) -> Result<ResponseValue<T>, Error> {
     let error = match result {
         Ok(value) => return Ok(value),
         Err(e) => e,
     };
+    let status = captured.status;
+    let retry_after = captured.retry_after.as_ref().and_then(parse_retry_after);
     Err(match error {
         ApiCallError::ErrorResponse(value) => {
             let status = value.status();
@@ -40,10 +46,11 @@ pub(crate) async fn map<T>(
                 status,
                 code: ErrorCode::parse(&body.error_code),
                 message: body.error_msg,
+                retry_after,
             })
         }
         ApiCallError::CommunicationError(e) | ApiCallError::ResponseBodyError(e) => {
-            transport(e, timeout)
+            transport(e, status, timeout)
         }
         ApiCallError::InvalidResponsePayload(bytes, e) => Error::UnexpectedResponse {
             status,
@@ -52,31 +59,61 @@ pub(crate) async fn map<T>(
                 mask_quoted(&e.to_string())
             ),
             excerpt: excerpt(&bytes),
+            retry_after,
         },
-        ApiCallError::UnexpectedResponse(response) => unexpected(response, timeout).await,
+        ApiCallError::UnexpectedResponse(response) => {
+            unexpected(response, timeout, retry_after).await
+        }
         ApiCallError::InvalidRequest(reason) => Error::InvalidInput {
             field: "request",
             reason,
         },
-        ApiCallError::InvalidUpgrade(e) => transport(e, timeout),
+        ApiCallError::InvalidUpgrade(e) => transport(e, status, timeout),
         ApiCallError::Custom(reason) => Error::UnexpectedResponse {
             status,
             reason,
             excerpt: String::new(),
+            retry_after,
         },
     })
 }
 
-fn transport(e: reqwest::Error, timeout: Duration) -> Error {
-    if e.is_timeout() {
-        Error::Timeout { timeout, source: e }
+fn transport(e: reqwest::Error, status: Option<StatusCode>, timeout: Duration) -> Error {
+    if let Some(too_large) = BodyTooLarge::find(&e) {
+        Error::ResponseTooLarge {
+            status,
+            limit: too_large.limit,
+        }
+    } else if e.is_timeout() {
+        Error::Timeout {
+            timeout,
+            source: e.without_url(),
+        }
     } else {
         Error::Transport(e.without_url())
     }
 }
 
+/// A `Retry-After` value: delta-seconds, or an HTTP date (the time left until it, zero
+/// if past). Anything else is ignored.
+pub(crate) fn parse_retry_after(value: &HeaderValue) -> Option<Duration> {
+    let text = value.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(text).ok()?;
+    Some(
+        date.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
 /// A status the spec does not declare (1xx, 3xx...): read a bounded part of the body.
-async fn unexpected(mut response: reqwest::Response, timeout: Duration) -> Error {
+async fn unexpected(
+    mut response: reqwest::Response,
+    timeout: Duration,
+    retry_after: Option<Duration>,
+) -> Error {
     let status = response.status();
     let mut body = Vec::new();
     loop {
@@ -89,7 +126,12 @@ async fn unexpected(mut response: reqwest::Response, timeout: Duration) -> Error
                 }
             }
             Ok(None) => break,
-            Err(e) if e.is_timeout() => return Error::Timeout { timeout, source: e },
+            Err(e) if e.is_timeout() => {
+                return Error::Timeout {
+                    timeout,
+                    source: e.without_url(),
+                };
+            }
             Err(_) => break, // what was read is enough to describe it
         }
     }
@@ -103,6 +145,7 @@ async fn unexpected(mut response: reqwest::Response, timeout: Duration) -> Error
         status: Some(status),
         reason,
         excerpt: excerpt(&body),
+        retry_after,
     }
 }
 
@@ -138,12 +181,24 @@ fn mask_secret_fields(text: &str) -> String {
                 continue;
             };
             let value = after_colon.trim_start();
-            let Some(inner) = value.strip_prefix('"') else {
+            let (start, end) = match value.strip_prefix('"') {
+                Some(inner) => {
+                    let start = out.len() - inner.len();
+                    (start, closing_quote(inner).map_or(out.len(), |i| start + i))
+                }
+                // A number, `true`... (or broken JSON): up to the end of the value.
+                None => {
+                    let start = out.len() - value.len();
+                    let len = value
+                        .find([',', '}', ']', '\n', '\r'])
+                        .unwrap_or(value.len());
+                    (start, start + len)
+                }
+            };
+            if start == end || value.starts_with("null") {
                 from = after_key;
                 continue;
-            };
-            let start = out.len() - inner.len();
-            let end = closing_quote(inner).map_or(out.len(), |i| start + i);
+            }
             out.replace_range(start..end, "***");
             from = start + 3;
         }
@@ -165,20 +220,32 @@ fn closing_quote(s: &str) -> Option<usize> {
     None
 }
 
-/// Masks quoted strings in a decoder message (`invalid type: string "…"`), which could
-/// otherwise repeat a value from the body.
+/// Masks quoted values in a decoder message (`invalid type: string "…"`, `integer
+/// `…``), which could otherwise repeat a value from the body. The names of missing or
+/// duplicate fields come from the schema, not the body, and stay.
 fn mask_quoted(message: &str) -> String {
     let mut out = String::with_capacity(message.len());
-    let mut inside = false;
+    // The closing quote, and whether the quoted text is kept.
+    let mut inside: Option<(char, bool)> = None;
     for c in message.chars() {
-        if c == '"' {
-            if inside {
-                out.push('…');
+        match inside {
+            Some((quote, keep)) if c == quote => {
+                if !keep {
+                    out.push('…');
+                }
+                out.push(c);
+                inside = None;
             }
-            inside = !inside;
-            out.push(c);
-        } else if !inside {
-            out.push(c);
+            Some((_, true)) => out.push(c),
+            Some((_, false)) => {}
+            None => {
+                out.push(c);
+                if c == '"' || c == '`' {
+                    let keep = c == '`'
+                        && (out.ends_with("missing field `") || out.ends_with("duplicate field `"));
+                    inside = Some((c, keep));
+                }
+            }
         }
     }
     out
@@ -216,5 +283,43 @@ mod tests {
             mask_quoted(r#"invalid type: string "s3cret", expected i64 at line 1"#),
             r#"invalid type: string "…", expected i64 at line 1"#
         );
+        assert_eq!(
+            mask_quoted("invalid type: integer `492817`, expected a string"),
+            "invalid type: integer `…`, expected a string"
+        );
+        assert_eq!(
+            mask_quoted("missing field `error_msg` at line 1 column 30"),
+            "missing field `error_msg` at line 1 column 30"
+        );
+        assert_eq!(
+            mask_quoted("unknown variant `s3cret`, expected `A`"),
+            "unknown variant `…`, expected `…`"
+        );
+    }
+
+    #[test]
+    fn secret_fields_of_any_type_are_masked() {
+        let e =
+            excerpt(br#"{"verify_code": 492817, "captcha_token":"c-1", "id_token":null, "x":1}"#);
+        assert!(!e.contains("492817") && !e.contains("c-1"), "{e}");
+        assert!(e.contains(r#""id_token":null"#), "{e}");
+        assert!(e.contains(r#""x":1"#), "{e}");
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates() {
+        let v = |s: &'static str| HeaderValue::from_static(s);
+        assert_eq!(parse_retry_after(&v("7")), Some(Duration::from_secs(7)));
+        assert_eq!(parse_retry_after(&v(" 0 ")), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after(&v("Wed, 21 Oct 2015 07:28:00 GMT")),
+            Some(Duration::ZERO)
+        );
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        let parsed =
+            parse_retry_after(&HeaderValue::from_str(&later).expect("date")).expect("a date");
+        assert!(parsed > Duration::from_secs(100) && parsed <= Duration::from_secs(120));
+        assert_eq!(parse_retry_after(&v("soon")), None);
+        assert_eq!(parse_retry_after(&v("-3")), None);
     }
 }

@@ -89,11 +89,13 @@ impl Session {
             status: Some(reqwest::StatusCode::OK),
             reason: "a session_token without `expire`".into(),
             excerpt: String::new(),
+            retry_after: None,
         })?;
         let expires_in = u64::try_from(expire).map_err(|_| Error::UnexpectedResponse {
             status: Some(reqwest::StatusCode::OK),
             reason: format!("a negative `expire` ({expire})"),
             excerpt: String::new(),
+            retry_after: None,
         })?;
         Ok(Session {
             status,
