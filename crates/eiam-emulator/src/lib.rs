@@ -469,6 +469,10 @@ impl Emulator {
     /// `email` is not an address (`local@domain`, no whitespace) or `mobile` is not in the
     /// `+CC-number` form (1 to 4 digits, `-`, 4 to 20 digits);
     /// [`EmulatorError::UserExists`] if the user name is taken.
+    ///
+    /// Give each user their own e-mail address and mobile number: codes are sent by
+    /// address, and when two users share one, the send routes pick the first of them by user
+    /// name (a limit of the emulator, not a behaviour of the service).
     pub fn add_user(&self, user: NewUser) -> Result<String, EmulatorError> {
         self.add_user_with(user, UserOptions::default())
     }
