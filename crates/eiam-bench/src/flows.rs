@@ -223,6 +223,43 @@ pub fn run(config: &FlowConfig) -> anyhow::Result<FlowReport> {
     })
 }
 
+/// For profilers: `flows` flows of one user, one after the other (no signing loop).
+///
+/// # Errors
+/// As [`run`].
+pub fn profile(flows: usize) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        let running = Emulator::spawn(EmulatorConfig::default()).await?;
+        running.emulator().add_user_with(
+            NewUser {
+                user_name: user_name(0),
+                password: "Old-Passw0rd!".into(),
+                email: email(0),
+                mobile: "+86-15900000000".into(),
+                name: None,
+            },
+            UserOptions::default(),
+        )?;
+        let client = eiam::Client::builder()
+            .base_url(running.base_url())
+            .allow_http_loopback(true)
+            .client_id(running.emulator().config().default_client_id())
+            .os_version("linux-6.1")
+            .device_fingerprint("eiam-bench")
+            .agent("eiam-bench")
+            .build()?;
+        for n in 0..flows {
+            one_flow(running.emulator(), &client, 0, n as u64).await?;
+        }
+        running.shutdown().await;
+        anyhow::Ok(())
+    })
+}
+
 fn user_name(i: usize) -> String {
     format!("bench-user-{i}")
 }

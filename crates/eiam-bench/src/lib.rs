@@ -13,6 +13,7 @@
 
 pub mod build_cost;
 pub mod flows;
+pub mod instructions;
 pub mod latency;
 pub mod memory;
 pub mod report;
@@ -38,6 +39,7 @@ use anyhow::ensure;
 
 use crate::build_cost::{BuildConfig, BuildReport};
 use crate::flows::{FlowConfig, FlowReport};
+use crate::instructions::InstructionReport;
 use crate::latency::{LatencyConfig, LatencyReport};
 use crate::memory::MemoryReport;
 use crate::report::Machine;
@@ -49,6 +51,9 @@ use crate::server::LoopbackServer;
 pub struct Options {
     /// Measure 1.
     pub latency: LatencyConfig,
+    /// Measure 1b: the calls of callgrind's short and long runs; `None` skips it (it is
+    /// skipped anyway without valgrind).
+    pub instructions: Option<(usize, usize)>,
     /// Measure 2: sequential calls through one client.
     pub reuse_calls: usize,
     /// Measure 3.
@@ -68,6 +73,7 @@ impl Options {
     pub fn full(exe: PathBuf) -> Options {
         Options {
             latency: LatencyConfig::full(),
+            instructions: Some((200, 1_200)),
             reuse_calls: 1_000,
             flows: FlowConfig::full(),
             build: Some(BuildConfig {
@@ -85,6 +91,7 @@ impl Options {
     pub fn quick(exe: PathBuf) -> Options {
         Options {
             latency: LatencyConfig::quick(),
+            instructions: Some((1, 3)),
             reuse_calls: 20,
             flows: FlowConfig::quick(),
             build: Some(BuildConfig {
@@ -105,12 +112,16 @@ pub struct Report {
     pub machine: Machine,
     /// Measure 1.
     pub latency: LatencyReport,
+    /// Measure 1b, when valgrind was there.
+    pub instructions: Option<InstructionReport>,
     /// Measure 2.
     pub reuse: ReuseReport,
     /// Measure 3.
     pub flows: FlowReport,
     /// Measure 4, unless skipped.
     pub build: Option<BuildReport>,
+    /// Why measure 4 failed, if it did.
+    pub build_error: Option<String>,
     /// Measure 5.
     pub memory: MemoryReport,
     /// `/proc/loadavg`'s first figure at the end.
@@ -137,6 +148,14 @@ pub fn run_all(options: &Options, quick: bool) -> anyhow::Result<Report> {
     let latency = runtime.block_on(latency::run(&server.base_url(), &options.latency))?;
     ensure!(server.refused() == 0, "the loopback server refused calls");
 
+    let instructions = match options.instructions {
+        Some((short, long)) if instructions::available() => {
+            eprintln!("1b/5 instructions per call (callgrind)…");
+            Some(instructions::run(&options.exe, short, long)?)
+        }
+        _ => None,
+    };
+
     eprintln!("2/5 connection reuse…");
     let reuse = runtime.block_on(reuse::run(options.reuse_calls))?;
 
@@ -154,19 +173,30 @@ pub fn run_all(options: &Options, quick: bool) -> anyhow::Result<Report> {
     eprintln!("4/5 emulator flows and RSA-2048 signing…");
     let flows = flows::run(&options.flows)?;
 
+    let mut build_error = None;
     let build = match &options.build {
         Some(config) => {
             eprintln!("5/5 build cost: clean builds of two consumer crates…");
-            Some(build_cost::run(config)?)
+            // A checkout that does not build at this moment loses this measure only.
+            match build_cost::run(config) {
+                Ok(report) => Some(report),
+                Err(e) => {
+                    eprintln!("build cost: {e:#}");
+                    build_error = Some(format!("{e:#}"));
+                    None
+                }
+            }
         }
         None => None,
     };
     Ok(Report {
         machine,
         latency,
+        instructions,
         reuse,
         flows,
         build: build.filter(|b| !b.wrapper.secs.is_empty()),
+        build_error,
         memory,
         load_end: report::load_average(),
         elapsed: started.elapsed(),

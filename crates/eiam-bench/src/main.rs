@@ -4,6 +4,8 @@
 //! eiam-bench [--quick] [--no-build-cost] [--out PATH]   run everything (default out: BENCHMARKS.md
 //!                                                       at the workspace root; --quick: stdout)
 //! eiam-bench mem-child VARIANT BASE_URL CALLS           (internal) one memory measurement
+//! eiam-bench calls VARIANT CALLS                        calls of one variant, for profilers
+//! eiam-bench flows FLOWS                                emulator flows of one user, for profilers
 //! ```
 
 use std::path::PathBuf;
@@ -32,6 +34,37 @@ fn run(args: Vec<String>) -> anyhow::Result<ExitCode> {
             .ok_or_else(|| anyhow::anyhow!("unknown variant {variant}"))?;
         let figures = memory::child(variant, base_url, calls.parse()?)?;
         println!("{}", figures.to_line());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.first().map(String::as_str) == Some("calls") {
+        // For profilers (e.g. valgrind --tool=callgrind --separate-threads=yes): CALLS
+        // sequential calls of one variant on the main thread, the server on another.
+        let [_, variant, calls] = args.as_slice() else {
+            anyhow::bail!("usage: eiam-bench calls VARIANT CALLS");
+        };
+        let variant = Variant::from_name(variant)
+            .ok_or_else(|| anyhow::anyhow!("unknown variant {variant}"))?;
+        let calls: usize = calls.parse()?;
+        let server = eiam_bench::server::LoopbackServer::start()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        runtime.block_on(async {
+            let caller = eiam_bench::variants::Caller::new(variant, &server.base_url())?;
+            for _ in 0..calls {
+                caller.call().await?;
+            }
+            anyhow::Ok(())
+        })?;
+        eprintln!("{calls} calls of {variant}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.first().map(String::as_str) == Some("flows") {
+        // For profilers: sequential password-change flows against the emulator.
+        let [_, flows] = args.as_slice() else {
+            anyhow::bail!("usage: eiam-bench flows FLOWS");
+        };
+        eiam_bench::flows::profile(flows.parse()?)?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut quick = false;

@@ -162,7 +162,7 @@ fn thousands(value: f64) -> String {
     let digits = rounded.abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -360,6 +360,44 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
     }
     writeln!(out)?;
 
+    match &r.instructions {
+        Some(ins) => {
+            writeln!(
+                out,
+                "Instructions per call on the client side, counted by callgrind (repeatable, unlike the timings): only while the call's future is polled (building the request, sending it, reading and decoding the answer; not the connection's task nor the server), the difference between runs of {} and {} calls.",
+                thousands(ins.calls.0 as f64),
+                thousands(ins.calls.1 as f64)
+            )?;
+            writeln!(out)?;
+            writeln!(
+                out,
+                "| variant | instructions per call | ratio | more than the layer below |"
+            )?;
+            writeln!(out, "|---|---:|---:|---:|")?;
+            let mut below: Option<f64> = None;
+            for f in &ins.variants {
+                let more = below.map_or_else(String::new, |b| {
+                    let d = f.per_call - b;
+                    format!("{}{}", if d >= 0.0 { "+" } else { "" }, thousands(d))
+                });
+                writeln!(
+                    out,
+                    "| {} | {} | {:.3} | {} |",
+                    f.variant.label(),
+                    thousands(f.per_call),
+                    f.ratio,
+                    more
+                )?;
+                below = Some(f.per_call);
+            }
+        }
+        None => writeln!(
+            out,
+            "(Instructions per call: not counted, valgrind is not installed.)"
+        )?,
+    }
+    writeln!(out)?;
+
     // 2.
     writeln!(out, "## 2. Connection reuse")?;
     writeln!(out)?;
@@ -468,7 +506,14 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
                 b.extra_crates().join(", ")
             )?;
         }
-        None => writeln!(out, "Not measured in this run.")?,
+        None => match &r.build_error {
+            Some(e) => writeln!(
+                out,
+                "Failed in this run: {}",
+                e.lines().next().unwrap_or("")
+            )?,
+            None => writeln!(out, "Not measured in this run.")?,
+        },
     }
     writeln!(out)?;
 
@@ -501,7 +546,101 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
         )?;
     }
     writeln!(out)?;
+    notes(r, out)?;
     out.push_str(METHOD);
+    Ok(())
+}
+
+/// What holds back each goal this run did not meet: the causes found by profiling
+/// (callgrind, `cargo build --timings`), with this run's figures.
+fn notes(r: &Report, out: &mut String) -> std::fmt::Result {
+    let met: std::collections::HashMap<_, _> = goals_met(r).into_iter().collect();
+    if met.values().all(|m| *m) {
+        return Ok(());
+    }
+    writeln!(out, "## What holds the goals back")?;
+    writeln!(out)?;
+    let unmet = |goal: &str| met.get(goal) == Some(&false);
+    if unmet("latency") || unmet("throughput") {
+        let (Some(raw), Some(wrapper)) = (
+            r.latency.get(Variant::Reqwest),
+            r.latency.get(Variant::Wrapper),
+        ) else {
+            return Ok(());
+        };
+        writeln!(
+            out,
+            "**Latency and throughput (measure 1).** The wrapper's median call takes {:.1} µs more than the raw reqwest call's ({:.1} µs against {:.1} µs), on loopback where nothing else takes time; on a network, where a call takes milliseconds, the same microseconds are a fraction of a per cent.",
+            wrapper.median_us - raw.median_us,
+            wrapper.median_us,
+            raw.median_us
+        )?;
+        if let Some(ins) = &r.instructions
+            && let (Some(raw), Some(generated), Some(wrapper)) = (
+                ins.get(Variant::Reqwest),
+                ins.get(Variant::Generated),
+                ins.get(Variant::Wrapper),
+            )
+        {
+            writeln!(
+                out,
+                "Counted by callgrind, the generated client costs {} instructions per call more than raw reqwest and the wrapper {} more than the generated client.",
+                thousands(generated.per_call - raw.per_call),
+                thousands(wrapper.per_call - generated.per_call)
+            )?;
+        }
+        writeln!(
+            out,
+            "Most of it is below `eiam`, where callgrind's per-function counts put it (inclusive, per call, on the machine above):"
+        )?;
+        writeln!(out)?;
+        writeln!(
+            out,
+            "* progenitor's generated builder: every header value becomes a `String` (and the messages for unset parameters are allocated up front), the headers go into a `HeaderMap` of their own that reqwest then merges into the request's (`reqwest::util::replace_headers`, about 3 900), so every header name is parsed and hashed twice; the per-call timeout of its reqwest client adds a timer (the obvious raw call has none). Generated code is not edited by hand: only another output of the generator (headers written straight into the request) would remove this."
+        )?;
+        writeln!(
+            out,
+            "* the response-body cap of `eiam-api` (`ClientHooks::exec`): the response is converted to an `http::Response` and back with its URL and its body boxed twice more (`capped`, about 2 300, and reading through the wrapper body about 2 400). The first chunk is no longer copied (fixed here), the conversion is what reqwest's API allows."
+        )?;
+        writeln!(
+            out,
+            "* `eiam` itself: the whole-call deadline (a second timer, even for calls that are never retried), the tracing span and its records, the checks and copies of the secrets (about 1 500), and moves of the larger futures."
+        )?;
+        writeln!(out)?;
+    }
+    if unmet("emulator")
+        && let Some(b) = r.flows.busiest()
+    {
+        writeln!(
+            out,
+            "**Emulator (measure 3).** With {} users, {} flows/s is {:.2} of the signing rate of all {} cores, {:.2} of one core's. Besides its signature, every flow runs one HTTP call end to end on the same cores (the client's request and answer, the emulator's routing, JSON, header and state-token checks, the id_token's claims) and the in-process `expired_login`; the remaining gap is that work. The load average above counts other processes, which take cores from both the flows and the signing loops, not always alike. Fixed here: the id_token was signed with `jsonwebtoken::encode`, which parses and checks the RSA key for every token ({:.2} of a bare signature's rate, measured above), and under the emulator's one lock, so that changes of different users waited for each other's signatures; the emulator now keeps the parsed key and signs outside the lock (the checks run again under the lock before the change is committed).",
+            b.users,
+            thousands(b.flows_per_s),
+            b.ratio_all_cores,
+            r.flows.threads,
+            b.ratio_one_core,
+            r.flows.jwt_encode_one_core_per_s / r.flows.sign_one_core_per_s
+        )?;
+        writeln!(out)?;
+    }
+    if unmet("build cost")
+        && let Some(b) = &r.build
+    {
+        writeln!(
+            out,
+            "**Build cost (measure 4).** The wrapper's consumer compiles {} crates the hand-written one does not: {}. The heavy ones: `jsonwebtoken` (the id_token verifier, `eiam::IdTokenVerifier`), whose `zeroize` derive brings a second major version of syn (syn 2, about 12 s of CPU in a clean dev build here; reqwest's stack uses syn 3); `fancy-regex` with `regex-automata` and `regex-syntax` (the client-side check of the password policy's `regEx`, about 17 s of CPU); `progenitor-client`; and `eiam-api` and `eiam` themselves. Trimmed here: tracing's default `attributes` (a proc-macro on syn 2) and fancy-regex's `perf` (aho-corasick), both unused. What is left would need a decision: an optional (or non-default) cargo feature for the verifier, or verifying RS256 with aws-lc-rs directly (already compiled for rustls) instead of jsonwebtoken, which drops syn 2 and five crates; the same for the policy's regex check.",
+            b.extra_crates().len(),
+            b.extra_crates().join(", ")
+        )?;
+        writeln!(out)?;
+    }
+    if unmet("memory") {
+        writeln!(
+            out,
+            "**Memory (measure 5).** The wrapper's peak grew between the first tenth of the calls and the end: see the table above."
+        )?;
+        writeln!(out)?;
+    }
     Ok(())
 }
 

@@ -16,11 +16,12 @@ use std::sync::{Arc, Mutex};
 
 use aws_lc_rs::digest::{SHA256, digest};
 use aws_lc_rs::encoding::AsDer;
+use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize, PublicKeyComponents};
-use aws_lc_rs::signature::KeyPair as _;
+use aws_lc_rs::signature::{KeyPair as _, RSA_PKCS1_SHA256};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, Header};
 use serde::Serialize;
 
 use crate::error::EmulatorError;
@@ -33,7 +34,12 @@ pub struct SigningKey(Arc<KeyInner>);
 
 struct KeyInner {
     kid: String,
-    encoding: EncodingKey,
+    /// The parsed private key. Parsing (and checking) an RSA key costs about twice a
+    /// signature, so it is done once per key, not once per token as
+    /// `jsonwebtoken::encode` would.
+    pair: Arc<KeyPair>,
+    /// `base64url(header)` of this key's tokens: `{"typ":"JWT","alg":"RS256","kid":…}`.
+    header_b64: String,
     /// Public modulus, big-endian without leading zeros.
     n: Vec<u8>,
     /// Public exponent, big-endian without leading zeros.
@@ -94,8 +100,9 @@ impl SigningKey {
         let public = PublicKeyComponents::<Vec<u8>>::from(pair.public_key());
         let kid = thumbprint(&public.n, &public.e);
         Ok(Self(Arc::new(KeyInner {
+            header_b64: header_b64(&kid)?,
             kid,
-            encoding: EncodingKey::from_rsa_der(der),
+            pair: Arc::new(pair),
             n: public.n,
             e: public.e,
         })))
@@ -104,9 +111,12 @@ impl SigningKey {
     /// The same key with another `kid`.
     #[must_use]
     pub fn with_kid(self, kid: impl Into<String>) -> Self {
+        let kid = kid.into();
         Self(Arc::new(KeyInner {
-            kid: kid.into(),
-            encoding: self.0.encoding.clone(),
+            // The header of a plain string `kid` always serializes.
+            header_b64: header_b64(&kid).unwrap_or_default(),
+            kid,
+            pair: Arc::clone(&self.0.pair),
             n: self.0.n.clone(),
             e: self.0.e.clone(),
         }))
@@ -132,11 +142,30 @@ impl SigningKey {
         })
     }
 
-    /// Signs `claims` as an RS256 JWT with this key's `kid`.
+    /// Signs `claims` as an RS256 JWT with this key's `kid`: the same token as
+    /// `jsonwebtoken::encode` makes, with the key parsed once.
     pub(crate) fn sign<T: Serialize>(&self, claims: &T) -> Result<String, EmulatorError> {
-        let mut header = Header::new(Algorithm::RS256);
-        header.kid = Some(self.0.kid.clone());
-        jsonwebtoken::encode(&header, claims, &self.0.encoding).map_err(|_| EmulatorError::Signing)
+        let claims = serde_json::to_vec(claims).map_err(|_| EmulatorError::Signing)?;
+        let modulus_len = self.0.pair.public_modulus_len();
+        let mut token = String::with_capacity(
+            self.0.header_b64.len() + 2 + (claims.len() + modulus_len) * 4 / 3 + 4,
+        );
+        token.push_str(&self.0.header_b64);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&claims, &mut token);
+        let mut signature = vec![0; modulus_len];
+        self.0
+            .pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                token.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| EmulatorError::Signing)?;
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
+        Ok(token)
     }
 }
 
@@ -156,6 +185,14 @@ pub(crate) struct IdTokenClaims<'a> {
     pub(crate) user_name: &'a str,
     pub(crate) mobile: &'a str,
     pub(crate) email: &'a str,
+}
+
+/// `base64url` of the RS256 JWT header with `kid`, as `jsonwebtoken` writes it.
+fn header_b64(kid: &str) -> Result<String, EmulatorError> {
+    let mut header = Header::new(Algorithm::RS256);
+    header.kid = Some(kid.to_owned());
+    let json = serde_json::to_vec(&header).map_err(|_| EmulatorError::Key)?;
+    Ok(URL_SAFE_NO_PAD.encode(json))
 }
 
 /// The RFC 7638 thumbprint of an RSA public key.
@@ -241,6 +278,26 @@ mod tests {
         let renamed = key.clone().with_kid("k1");
         assert_eq!(renamed.kid(), "k1");
         assert_eq!(renamed.jwks()["keys"][0]["kid"], "k1");
+        Ok(())
+    }
+
+    #[test]
+    fn tokens_are_those_jsonwebtoken_makes() -> Result<(), EmulatorError> {
+        let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|_| EmulatorError::Key)?;
+        let pkcs8 = pair.as_der().map_err(|_| EmulatorError::Key)?;
+        let key = SigningKey::from_pkcs8_der(pkcs8.as_ref())?.with_kid("k1");
+        let pkcs1 = pkcs1_of_pkcs8(pkcs8.as_ref()).ok_or(EmulatorError::Key)?;
+        let claims = serde_json::json!({"sub": "alice", "exp": 2_000_000_000_i64, "name": "Ålice"});
+        let mut header = Header::new(Algorithm::RS256);
+        header.kid = Some("k1".into());
+        // RSASSA-PKCS1-v1_5 is deterministic: the same key and input give the same token.
+        let expected = jsonwebtoken::encode(
+            &header,
+            &claims,
+            &jsonwebtoken::EncodingKey::from_rsa_der(pkcs1),
+        )
+        .map_err(|_| EmulatorError::Signing)?;
+        assert_eq!(key.sign(&claims)?, expected);
         Ok(())
     }
 }

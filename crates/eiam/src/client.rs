@@ -284,6 +284,9 @@ impl Client {
     }
 
     /// Gets a slider captcha: `GET /api/v2/sdk/captcha`. Every code send needs one.
+    ///
+    /// It changes nothing on the server: with
+    /// [`ClientBuilder::retry_safe_calls`] a retryable failure is tried again.
     pub async fn captcha(&self) -> Result<Captcha, Error> {
         let make = || with_common_headers!(self.api().get_captcha(), self.headers()).send();
         Ok(Captcha::from(
@@ -360,6 +363,9 @@ impl Client {
     }
 
     /// The mobile number of a state token's user: `GET /api/v2/sdk/mobile-by-token`.
+    ///
+    /// It changes nothing on the server: with
+    /// [`ClientBuilder::retry_safe_calls`] a retryable failure is tried again.
     pub async fn mobile_by_state_token(&self, state_token: &StateToken) -> Result<String, Error> {
         check_state_token(state_token)?;
         let make = || {

@@ -13,6 +13,9 @@ use crate::error::ConfigError;
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time for a whole call, from sending to the end of the answer.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+/// What the default deadline adds to the longest time the attempts and waits can take.
+const DEADLINE_MARGIN: Duration = Duration::from_secs(1);
+
 /// Default cap on the body of an answer: 1 MiB, far above any documented answer.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = eiam_api::DEFAULT_MAX_BODY_BYTES;
 
@@ -318,7 +321,7 @@ impl ClientBuilder {
     /// between attempts ([`retry_safe_calls`](Self::retry_safe_calls)). Past it the call
     /// ends with [`Error::DeadlineExceeded`](crate::Error::DeadlineExceeded). Default: what
     /// the timeout and the retry policy allow at most (the timeout itself without
-    /// retries).
+    /// retries), plus one second.
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self
@@ -408,9 +411,14 @@ impl ClientBuilder {
         let http = http_client_with_roots(&base_url, self.connect_timeout, self.timeout, roots)
             .map_err(ConfigError::Http)?;
         let base = base_url.as_str().trim_end_matches('/');
-        let deadline = self.deadline.unwrap_or_else(|| match &self.retry {
-            Some(policy) => policy.worst_case(self.timeout),
-            None => self.timeout,
+        // By default a little more than what the attempts and waits can take, so that an
+        // attempt's own timeout is what reports a stall.
+        let deadline = self.deadline.unwrap_or_else(|| {
+            match &self.retry {
+                Some(policy) => policy.worst_case(self.timeout),
+                None => self.timeout,
+            }
+            .saturating_add(DEADLINE_MARGIN)
         });
         Ok(Client::from_parts(
             eiam_api::Client::new_with_client(base, http),

@@ -410,3 +410,48 @@ pub enum ConfigError {
     #[error("cannot create the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
 }
+
+#[cfg(test)]
+mod redaction_tests {
+    use super::*;
+
+    fn api(message: &str) -> Error {
+        Error::Api(ApiError {
+            status: StatusCode::BAD_REQUEST,
+            code: ErrorCode::Other("X.pw=Secret-1".into()),
+            message: message.into(),
+            retry_after: None,
+        })
+    }
+
+    #[test]
+    fn echoed_secrets_are_masked_raw_and_json_escaped() {
+        let e = api(r#"bad "Secret-1" and Se\"c\\ret and 123"#).redact(&[
+            "Secret-1",
+            "Se\"c\\ret",
+            "123",
+        ]);
+        let printed = format!("{e} {e:?}");
+        assert!(!printed.contains("Secret-1"), "{printed}");
+        assert!(!printed.contains(r#"Se\"c\\ret"#), "{printed}");
+        // Shorter than 4 characters: not searched for.
+        assert!(printed.contains("123"), "{printed}");
+    }
+
+    #[test]
+    fn a_secret_cut_at_the_end_of_an_excerpt_is_masked() {
+        let e = Error::UnexpectedResponse {
+            status: None,
+            reason: "r".into(),
+            excerpt: "<html>the password is Hunter2-Pass…".into(),
+            retry_after: None,
+        }
+        .redact(&["Hunter2-Password!"]);
+        match e {
+            Error::UnexpectedResponse { excerpt, .. } => {
+                assert_eq!(excerpt, "<html>the password is ***…");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
