@@ -114,6 +114,8 @@ pub struct Report {
     pub latency: LatencyReport,
     /// Measure 1b, when valgrind was there.
     pub instructions: Option<InstructionReport>,
+    /// Why measure 1b failed, if it did.
+    pub instructions_error: Option<String>,
     /// Measure 2.
     pub reuse: ReuseReport,
     /// Measure 3.
@@ -148,10 +150,17 @@ pub fn run_all(options: &Options, quick: bool) -> anyhow::Result<Report> {
     let latency = runtime.block_on(latency::run(&server.base_url(), &options.latency))?;
     ensure!(server.refused() == 0, "the loopback server refused calls");
 
+    let mut instructions_error = None;
     let instructions = match options.instructions {
         Some((short, long)) if instructions::available() => {
             eprintln!("1b/5 instructions per call (callgrind)…");
-            Some(instructions::run(&options.exe, short, long)?)
+            // A valgrind that cannot run this binary loses this measure only.
+            instructions::run(&options.exe, short, long)
+                .map_err(|e| {
+                    eprintln!("instructions: {e:#}");
+                    instructions_error = Some(format!("{e:#}"));
+                })
+                .ok()
         }
         _ => None,
     };
@@ -193,6 +202,7 @@ pub fn run_all(options: &Options, quick: bool) -> anyhow::Result<Report> {
         machine,
         latency,
         instructions,
+        instructions_error,
         reuse,
         flows,
         build: build.filter(|b| !b.wrapper.secs.is_empty()),

@@ -391,10 +391,17 @@ fn render(r: &Report, out: &mut String) -> std::fmt::Result {
                 below = Some(f.per_call);
             }
         }
-        None => writeln!(
-            out,
-            "(Instructions per call: not counted, valgrind is not installed.)"
-        )?,
+        None => match &r.instructions_error {
+            Some(e) => writeln!(
+                out,
+                "(Instructions per call: callgrind failed: {})",
+                e.lines().next().unwrap_or("")
+            )?,
+            None => writeln!(
+                out,
+                "(Instructions per call: not counted, valgrind is not installed.)"
+            )?,
+        },
     }
     writeln!(out)?;
 
