@@ -1,6 +1,7 @@
 //! Measure 4: what the SDK costs a consumer at build time. Two tiny service crates are
 //! written into a temporary directory outside the workspace: one calls the password change
-//! through `eiam` (a path dependency on this checkout), the other with reqwest (features
+//! through `eiam` (a path dependency on this checkout, without the default `id-token`
+//! feature, which it does not use), the other with reqwest (features
 //! `rustls` and `json`, as the SDK uses it) and serde by hand; both use tokio with
 //! `rt-multi-thread` and `macros`. Both get a copy of the workspace's `Cargo.lock`, so that
 //! they build the same versions, and each is built clean (`cargo build --offline`, the dev
@@ -107,8 +108,9 @@ fn write_consumer(dir: &Path, name: &str, workspace: &Path) -> anyhow::Result<Pa
         "wrapper" => {
             let eiam = workspace.join("crates/eiam").canonicalize()?;
             (
+                // What the service uses: the client, without the id_token verifier.
                 format!(
-                    "eiam = {{ path = {:?} }}\n{tokio}\n",
+                    "eiam = {{ path = {:?}, default-features = false }}\n{tokio}\n",
                     eiam.display().to_string()
                 ),
                 WRAPPER_MAIN,

@@ -17,6 +17,7 @@ mod policy;
 mod response;
 mod secret;
 mod session;
+#[cfg(feature = "id-token")]
 mod verify;
 
 pub use captcha::{Captcha, CaptchaToken, CodeChannel, CodeType};
@@ -32,6 +33,7 @@ pub use reqwest::{Certificate, StatusCode};
 pub use secrecy::ExposeSecret;
 pub use secret::{IdToken, Password, SessionToken, StateToken, VerifyCode};
 pub use session::{Session, SessionStatus};
+#[cfg(feature = "id-token")]
 pub use verify::{
     DEFAULT_KEY_FETCH_TIMEOUT, DEFAULT_LEEWAY, DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_MIN_REFRESH_INTERVAL, ISSUER_PATH, IdTokenClaims, IdTokenVerifier,
