@@ -94,13 +94,15 @@ impl PasswordPolicy {
             Some(Value::String(s)) => Some(s.clone()),
             Some(other) => return Err(PolicyParseError(format!("`regEx` is not text: {other}"))),
         };
-        let compiled = pattern.as_deref().and_then(|p| match Regex::new(p) {
-            Ok(re) => Some(re),
-            Err(e) => {
-                tracing::debug!(error = %e, "password policy regEx not checked client-side");
-                None
-            }
-        });
+        let compiled = pattern
+            .as_deref()
+            .and_then(|p| match Regex::new(&java_classes(p)) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    tracing::debug!(error = %e, "password policy regEx not checked client-side");
+                    None
+                }
+            });
         Ok(PasswordPolicy {
             min_length,
             max_length,
@@ -156,6 +158,37 @@ impl PasswordPolicy {
         }
         Ok(())
     }
+}
+
+/// `pattern` with Java's meaning of the shorthand classes, which the service's `regEx` is
+/// written for (a Java regular expression): there `\w`, `\d` and `\s` are ASCII only, so
+/// `\W` (a "special character" in the vendor's policy) matches `ä` or `密`, while the
+/// regex engine here gives them their Unicode meaning. Each becomes an explicit class
+/// (nested when inside a class: `[a-z\W]` is `[a-z[^0-9A-Za-z_]]`); every other escape is
+/// kept as written.
+fn java_classes(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len() + 16);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('w') => out.push_str("[0-9A-Za-z_]"),
+            Some('W') => out.push_str("[^0-9A-Za-z_]"),
+            Some('d') => out.push_str("[0-9]"),
+            Some('D') => out.push_str("[^0-9]"),
+            Some('s') => out.push_str("[ \\t\\n\\x0B\\f\\r]"),
+            Some('S') => out.push_str("[^ \\t\\n\\x0B\\f\\r]"),
+            Some(other) => {
+                out.push('\\');
+                out.push(other);
+            }
+            None => out.push('\\'),
+        }
+    }
+    out
 }
 
 impl fmt::Display for PasswordPolicy {
@@ -216,6 +249,32 @@ mod tests {
             check(VENDOR, "lower1234"),
             Err(PolicyViolation::Pattern { .. })
         ));
+    }
+
+    #[test]
+    fn shorthand_classes_mean_what_they_mean_in_java() {
+        // `\W` counts non-ASCII letters as special characters, as the service does.
+        assert_eq!(check(VENDOR, "Pässw0rd1"), Ok(()));
+        assert_eq!(check(VENDOR, "密码Ab1xyz1"), Ok(()));
+        // ... and only as special characters: eight of them are one class of four.
+        assert!(matches!(
+            check(VENDOR, "ÄÖÜßéèàç"),
+            Err(PolicyViolation::Pattern { .. })
+        ));
+        // `\d` is only 0-9: Arabic-Indic digits are not digits there.
+        let digits = r#"{"regEx":"^\\d+$"}"#;
+        assert_eq!(check(digits, "0123"), Ok(()));
+        assert!(matches!(
+            check(digits, "٠١٢٣"),
+            Err(PolicyViolation::Pattern { .. })
+        ));
+        // An escaped backslash is left alone, and so are other escapes.
+        assert_eq!(java_classes(r"\\w\.\p{L}"), r"\\w\.\p{L}");
+        assert_eq!(java_classes(r"[a-z\W_]"), r"[a-z[^0-9A-Za-z_]_]");
+        assert_eq!(
+            java_classes(r"^\S\s$"),
+            r"^[^ \t\n\x0B\f\r][ \t\n\x0B\f\r]$"
+        );
     }
 
     #[test]
