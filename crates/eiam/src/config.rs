@@ -439,10 +439,10 @@ impl ClientBuilder {
         })?;
         check_url(raw, self.allow_http_loopback, false).map_err(|refusal| match refusal {
             UrlRefusal::PlainHttpLoopback => ConfigError::PlainHttpNotAllowed {
-                url: raw.to_owned(),
+                url: shown_url(raw),
             },
             other => ConfigError::BaseUrl {
-                url: raw.to_owned(),
+                url: shown_url(raw),
                 reason: other.reason(),
             },
         })
@@ -508,6 +508,34 @@ pub(crate) fn check_url(
     }
 }
 
+/// A URL as errors and logs may show it: a user name, password, query or fragment (where a
+/// secret may hide: `https://user:pw@host`, `?token=...`) is replaced by `***`. A text that
+/// is not a URL is shown only if it has none of `@`, `?` and `#`.
+pub(crate) fn shown_url(raw: &str) -> String {
+    match Url::parse(raw.trim()) {
+        Ok(mut url) => {
+            if !url.username().is_empty() {
+                // Only URLs that cannot have credentials refuse them, and then there are none.
+                let _ = url.set_username("***");
+            }
+            if url.password().is_some() {
+                let _ = url.set_password(Some("***"));
+            }
+            if url.query().is_some() {
+                url.set_query(Some("***"));
+            }
+            if url.fragment().is_some() {
+                url.set_fragment(Some("***"));
+            }
+            url.into()
+        }
+        Err(_) if raw.contains(['@', '?', '#']) => {
+            "(a URL, not shown: it may hold a secret)".into()
+        }
+        Err(_) => raw.to_owned(),
+    }
+}
+
 /// The TLS roots a client trusts besides (or, with `only`, instead of) the system's.
 #[derive(Default)]
 pub(crate) struct Roots {
@@ -533,6 +561,17 @@ pub(crate) fn http_client_with_roots(
     if is_loopback(url) {
         // A proxy configured for the outside world must not see loopback traffic.
         http = http.no_proxy();
+    }
+    if let Some(url::Host::Domain(name)) = url.host() {
+        // `localhost` is trusted by name for plain http: it must not be left to a resolver
+        // (a search domain, a hosts file, the network's DNS) to send it elsewhere.
+        if name.eq_ignore_ascii_case("localhost") {
+            let loopback = [
+                std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
+                std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 0)),
+            ];
+            http = http.resolve_to_addrs(name, &loopback);
+        }
     }
     http.connect_timeout(connect_timeout)
         .timeout(timeout)

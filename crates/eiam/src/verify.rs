@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 pub use jsonwebtoken::jwk::JwkSet;
 
 use crate::client::Client;
-use crate::config::{Roots, UrlRefusal, check_url, http_client_with_roots};
+use crate::config::{Roots, UrlRefusal, check_url, http_client_with_roots, shown_url};
 use crate::secret::IdToken;
 
 /// Default tolerance for clock differences when checking `exp` and `nbf`: 60 s.
@@ -371,6 +371,7 @@ fn config(what: &'static str, reason: String) -> VerifyError {
 /// A URL checked by the crate's https rule (the client's), for a key fetch.
 fn checked(what: &'static str, raw: &str, allow_http_loopback: bool) -> Result<Url, VerifyError> {
     check_url(raw, allow_http_loopback, true).map_err(|refusal| {
+        let raw = shown_url(raw);
         let reason = match refusal {
             UrlRefusal::Parse(e) => format!("{raw:?} is not a URL: {e}"),
             UrlRefusal::Credentials => format!("{raw:?}: credentials do not belong in a URL"),
@@ -501,7 +502,7 @@ impl fmt::Debug for IdTokenVerifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let source = match &self.inner.source {
             Source::Fixed => "fixed keys".to_owned(),
-            Source::Jwks(f) | Source::Discovery(f) => f.url.to_string(),
+            Source::Jwks(f) | Source::Discovery(f) => shown_url(f.url.as_str()),
         };
         f.debug_struct("IdTokenVerifier")
             .field("issuer", &self.inner.issuer)
@@ -737,13 +738,13 @@ impl IdTokenVerifier {
         };
         let document = self.fetch_json(&jwks).await?;
         let set: JwkSet = parse_key_set(&document).ok_or_else(|| VerifyError::KeyFetch {
-            url: jwks.url.to_string(),
+            url: shown_url(jwks.url.as_str()),
             reason: "not a JWKS document (no `keys` array)".into(),
         })?;
         let keys = usable_keys(&set);
         if keys.is_empty() {
             return Err(VerifyError::KeyFetch {
-                url: jwks.url.to_string(),
+                url: shown_url(jwks.url.as_str()),
                 reason: "the key set has no usable RS256 signing key".into(),
             });
         }
@@ -755,7 +756,7 @@ impl IdTokenVerifier {
     async fn discover(&self, discovery: &Fetcher) -> Result<Fetcher, VerifyError> {
         let document = self.fetch_json(discovery).await?;
         let bad = |reason: String| VerifyError::KeyFetch {
-            url: discovery.url.to_string(),
+            url: shown_url(discovery.url.as_str()),
             reason,
         };
         match document.get("issuer").and_then(Value::as_str) {
@@ -789,7 +790,7 @@ impl IdTokenVerifier {
     /// GETs a JSON document of at most `max_response_bytes`.
     async fn fetch_json(&self, fetcher: &Fetcher) -> Result<Value, VerifyError> {
         let fail = |reason: String| VerifyError::KeyFetch {
-            url: fetcher.url.to_string(),
+            url: shown_url(fetcher.url.as_str()),
             reason,
         };
         let max = self.inner.max_response_bytes;

@@ -75,6 +75,36 @@ fn malformed_base_urls_are_refused_with_a_reason() {
 }
 
 #[test]
+fn a_refused_base_url_does_not_repeat_its_secrets() {
+    for (url, secret) in [
+        ("https://user:s3cret-pw@tenant.example.com", "s3cret-pw"),
+        ("https://s3cret-user@tenant.example.com", "s3cret-user"),
+        (
+            "https://tenant.example.com/?token=s3cret-token",
+            "s3cret-token",
+        ),
+        ("https://tenant.example.com/#s3cret-frag", "s3cret-frag"),
+        ("http://user:s3cret-pw@tenant.example.com", "s3cret-pw"),
+        ("not a url but user:s3cret-pw@host", "s3cret-pw"),
+    ] {
+        let err = complete().base_url(url).build().expect_err("refused");
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains(secret), "{url}: {text}");
+        }
+    }
+    // What is not secret stays, so that the message still says which URL it was.
+    let err = complete()
+        .base_url("https://user:pw@tenant.example.com/base")
+        .build()
+        .expect_err("refused");
+    assert!(
+        err.to_string()
+            .contains("https://***:***@tenant.example.com/base"),
+        "{err}"
+    );
+}
+
+#[test]
 fn required_settings_name_their_environment_variable() {
     let err = Client::builder()
         .base_url("https://t.example.com")

@@ -838,3 +838,37 @@ async fn plain_http_keys_need_the_opt_in_and_a_loopback_host() {
     );
     assert_eq!(keys.jwks_hits(), 0);
 }
+
+#[tokio::test]
+async fn a_refused_key_url_does_not_repeat_its_secrets() {
+    for (url, secret) in [
+        ("https://user:s3cret-pw@keys.example.com/jwks", "s3cret-pw"),
+        (
+            "http://keys.example.com/jwks?api_key=s3cret-key",
+            "s3cret-key",
+        ),
+    ] {
+        let err = IdTokenVerifier::builder("https://t.example.com/api/v1/oauth2", "c")
+            .jwks_url(url)
+            .build()
+            .expect_err("refused");
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains(secret), "{url}: {text}");
+        }
+    }
+    // A discovery document that points at such a URL: the fetch error and its log line
+    // do not repeat it either.
+    let running = spawn(EmulatorConfig::default()).await;
+    let keys = KeyServer::start(running.emulator().jwks()).await;
+    *keys.jwks_uri.lock().expect("lock") = "https://user:s3cret-pw@keys.example.com/jwks".into();
+    let verifier = IdTokenVerifier::builder(keys.issuer(), DEFAULT_CLIENT_ID)
+        .allow_http_loopback(true)
+        .build()
+        .expect("verifier");
+    let token = mint(&running).await;
+    let err = verifier.verify(&token).await.expect_err("refused jwks_uri");
+    assert!(matches!(err, VerifyError::KeyFetch { .. }), "{err:?}");
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains("s3cret-pw"), "{text}");
+    }
+}
