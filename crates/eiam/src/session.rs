@@ -54,8 +54,10 @@ pub struct Session {
 
 impl Session {
     /// Builds a session from the service's answer: a `SUCCESS` (or unknown) status with a
-    /// session token and its lifetime. A status without a session token is
-    /// [`Error::NotSignedIn`]; a session token without `expire` is an unexpected response.
+    /// session token and its lifetime. A status without a session token, and
+    /// `ACCESS_DENIED` even with one, is [`Error::NotSignedIn`]: a caller that writes `?`
+    /// never takes a denied user for a signed-in one. A session token without `expire` is
+    /// an unexpected response.
     pub(crate) fn from_response(body: eiam_api::types::SessionResponse) -> Result<Session, Error> {
         Session::build(body.status, body.session_token, body.expire, body.id_token)
     }
@@ -81,10 +83,14 @@ impl Session {
         expire: Option<i64>,
         id_token: Option<String>,
     ) -> Result<Session, Error> {
+        let parsed = SessionStatus::parse(&status);
         let Some(token) = session_token.filter(|t| !t.is_empty()) else {
             return Err(Error::NotSignedIn { status });
         };
-        let status = SessionStatus::parse(&status);
+        if parsed == SessionStatus::AccessDenied {
+            return Err(Error::NotSignedIn { status });
+        }
+        let status = parsed;
         let expire = expire.ok_or_else(|| Error::UnexpectedResponse {
             status: Some(reqwest::StatusCode::OK),
             reason: "a session_token without `expire`".into(),
@@ -123,5 +129,47 @@ impl Session {
     /// The id token, when the service sent one (EIAM does; OneAccess documents none).
     pub fn id_token(&self) -> Option<&IdToken> {
         self.id_token.as_ref()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn build(status: &str, token: Option<&str>) -> Result<Session, Error> {
+        Session::build(
+            status.to_owned(),
+            token.map(str::to_owned),
+            Some(43200),
+            None,
+        )
+    }
+
+    #[test]
+    fn access_denied_is_never_a_session_even_with_a_token() {
+        for token in [None, Some("LGTiTNVDFPlpefV3F3Hla7RUFTqInsqa")] {
+            let err = build("ACCESS_DENIED", token).expect_err("denied");
+            assert!(
+                matches!(&err, Error::NotSignedIn { status } if status == "ACCESS_DENIED"),
+                "{err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn success_and_unknown_statuses_with_a_token_are_sessions() {
+        let token = Some("LGTiTNVDFPlpefV3F3Hla7RUFTqInsqa");
+        let session = build("SUCCESS", token).expect("session");
+        assert_eq!(session.status(), &SessionStatus::Success);
+        assert_eq!(session.expires_in(), Duration::from_secs(43200));
+        let session = build("SIGNED_IN_SOMEHOW", token).expect("session");
+        assert_eq!(
+            session.status(),
+            &SessionStatus::Other("SIGNED_IN_SOMEHOW".into())
+        );
+        assert!(matches!(
+            build("SUCCESS", None),
+            Err(Error::NotSignedIn { .. })
+        ));
     }
 }
