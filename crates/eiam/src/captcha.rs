@@ -42,11 +42,13 @@ impl Captcha {
 }
 
 impl fmt::Debug for Captcha {
-    /// The token only (the images are long).
+    /// Neither the token (with the x position it is most of the secret
+    /// [`CaptchaToken`]) nor the images (long): only whether the images are there.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Captcha")
-            .field("token", &self.token)
-            .finish_non_exhaustive()
+            .field("token", &"***")
+            .field("images", &self.background_png_base64.is_some())
+            .finish()
     }
 }
 
@@ -168,6 +170,14 @@ impl fmt::Display for CodeType {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_shows_no_token() {
+        let captcha = Captcha::from_token("71dd26999e314f9abb0c635336976635");
+        let printed = format!("{captcha:?}");
+        assert!(!printed.contains("71dd2699"), "{printed}");
+        assert_eq!(printed, r#"Captcha { token: "***", images: false }"#);
+    }
 
     #[test]
     fn code_types_round_trip_and_pick_their_channel() {

@@ -12,8 +12,13 @@ use crate::error::{ApiError, Error, ErrorCode};
 const MAX_UNEXPECTED_BODY: usize = 64 * 1024;
 /// How many characters of an unexpected body an error shows.
 const EXCERPT_CHARS: usize = 160;
-/// JSON fields whose values are masked in excerpts.
-const SECRET_FIELDS: [&str; 8] = [
+/// How many bytes of a body are masked and cut into an excerpt: the start only, so that a
+/// body full of secret fields costs little to mask, however long it is.
+const EXCERPT_SOURCE_BYTES: usize = 4096;
+/// JSON fields whose values are masked in excerpts (`token` and `secretKey`: the captcha's).
+const SECRET_FIELDS: [&str; 10] = [
+    "token",
+    "secretKey",
     "session_token",
     "id_token",
     "state_token",
@@ -151,7 +156,10 @@ async fn unexpected(
 
 /// The start of a body, as text, with control characters dropped and secret fields masked.
 pub(crate) fn excerpt(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let cut = body.len() > EXCERPT_SOURCE_BYTES;
+    // A character split at the cut becomes U+FFFD; a secret value cut there is masked to
+    // the end.
+    let text = String::from_utf8_lossy(&body[..body.len().min(EXCERPT_SOURCE_BYTES)]);
     let text = text.trim_start_matches('\u{feff}');
     let masked = mask_secret_fields(text);
     let mut out: String = masked
@@ -159,7 +167,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(EXCERPT_CHARS)
         .collect();
-    if masked.chars().count() > EXCERPT_CHARS {
+    if cut || masked.chars().count() > EXCERPT_CHARS {
         out.push('…');
     }
     out
@@ -266,6 +274,30 @@ mod tests {
         // An unterminated secret value is masked to the end.
         let e = excerpt(br#"{"state_token":"abc\"def"#);
         assert_eq!(e, r#"{"state_token":"***"#);
+    }
+
+    #[test]
+    fn a_huge_body_of_secret_fields_is_masked_from_its_start_only() {
+        // 1 MiB of `"password":"..."` pairs: masking it all would shift the text once per
+        // field. Only the start is masked and shown.
+        let mut body = String::from("{");
+        while body.len() < 1024 * 1024 {
+            body.push_str(r#""password":"s3cret-value","#);
+        }
+        let e = excerpt(body.as_bytes());
+        assert!(!e.contains("s3cret"), "{e}");
+        assert!(e.starts_with(r#"{"password":"***","#), "{e}");
+        assert!(e.ends_with('…'), "{e}");
+        // Cut inside a secret value: masked to the end of what is shown.
+        let long = format!(r#"{{"password":"{}"}}"#, "s3cret".repeat(1000));
+        let e = excerpt(long.as_bytes());
+        assert_eq!(e, r#"{"password":"***…"#);
+    }
+
+    #[test]
+    fn captcha_secrets_are_masked_too() {
+        let e = excerpt(br#"{"token":"71dd26999e314f9abb0c635336976635","secretKey":"k3y-value"}"#);
+        assert_eq!(e, r#"{"token":"***","secretKey":"***"}"#);
     }
 
     #[test]
