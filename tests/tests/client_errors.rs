@@ -59,6 +59,23 @@ async fn html_502_from_a_proxy_is_an_unexpected_response_with_status_and_excerpt
 }
 
 #[tokio::test]
+async fn an_html_500_is_retryable_too() {
+    let canned = Canned {
+        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        headers: vec![("content-type", "text/html".into())],
+        body: b"<html><body>Internal Server Error</body></html>".to_vec(),
+    };
+    let (result, sent) = call(canned).await;
+    let err = result.expect_err("must fail");
+    assert!(
+        matches!(&err, Error::UnexpectedResponse { status: Some(s), .. } if s.as_u16() == 500),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+    assert_eq!(sent, 1, "advice only: the client does not retry a change");
+}
+
+#[tokio::test]
 async fn system_busy_500_is_a_retryable_api_error() {
     let body = r#"{"error_code":"SDK.COMMON.1008","error_msg":"The system is busy."}"#;
     let (result, sent) = call(Canned::json(500, body)).await;

@@ -281,13 +281,14 @@ impl Error {
 
     /// Whether the same call may succeed if tried again later: timeouts (and an exceeded
     /// deadline), connection failures, `SDK.COMMON.1008` (system busy) and HTTP 408, 429,
-    /// 502, 503, 504. [`Error::retry_after`] says how long to wait when the server said.
+    /// 500 (the service's "system busy" status, whatever the body), 502, 503, 504. [`Error::retry_after`] says how long to wait when the server said.
     ///
     /// The SDK never retries a call that changes state (a password change) by itself: after
     /// a timeout the first attempt may have taken effect, and a retry then fails with an
     /// expired state token. The caller decides.
     pub fn is_retryable(&self) -> bool {
-        let retryable_status = |s: StatusCode| matches!(s.as_u16(), 408 | 429 | 502 | 503 | 504);
+        let retryable_status =
+            |s: StatusCode| matches!(s.as_u16(), 408 | 429 | 500 | 502 | 503 | 504);
         match self {
             Error::Timeout { .. } | Error::DeadlineExceeded { .. } | Error::Transport(_) => true,
             Error::Api(e) => e.code == ErrorCode::SystemBusy || retryable_status(e.status),
