@@ -19,8 +19,9 @@ use crate::{Emulator, millis, random};
 /// The length of a state token (opaque; the vendor's are JWTs).
 pub(crate) const STATE_TOKEN_LEN: usize = 48;
 
-/// Above this many tracked user names, a failed login of a new name first forgets the
-/// names that are not locked (bounds the memory an attacker can make the emulator use).
+/// Above this many tracked user names, a failed login of a new name that is no user first
+/// forgets the names that are neither users nor locked (bounds the memory an attacker can
+/// make the emulator use, without letting many guessed names reset a user's count).
 const MAX_TRACKED_NAMES: usize = 10_000;
 
 /// The answer of a login (`LoginResponse` of the spec): only the fields of the status.
@@ -140,10 +141,15 @@ impl Emulator {
         let Some(user) = user else {
             if store.login_failures.len() >= MAX_TRACKED_NAMES
                 && !store.login_failures.contains_key(user_name)
+                && !store.users.contains_key(user_name)
             {
-                store
-                    .login_failures
-                    .retain(|_, f| f.locked_until_ms.is_some_and(|until| now < until));
+                // Full of guessed names: forget the counts of names that are no user and
+                // are not locked. A user's count is never forgotten (there are only so many
+                // users), or guessing many names would reset it.
+                let users = &store.users;
+                store.login_failures.retain(|name, f| {
+                    users.contains_key(name) || f.locked_until_ms.is_some_and(|until| now < until)
+                });
             }
             let failures = store
                 .login_failures

@@ -382,6 +382,38 @@ async fn unknown_names_are_locked_too_and_lockout_is_configurable() {
     );
 }
 
+#[tokio::test]
+async fn guessing_many_names_does_not_reset_a_users_count() {
+    let env = std::sync::Arc::new(start().await);
+    for remaining in (1..=4).rev() {
+        env.login_http(USER, "x").await.assert_error(
+            400,
+            "LOGIN.0002",
+            &format!("Invalid account name or password. Remaining attempts: {remaining}."),
+        );
+    }
+    // More guessed names than the emulator tracks (10 000), each failing once.
+    let mut guesses = tokio::task::JoinSet::new();
+    for worker in 0..8 {
+        let env = env.clone();
+        guesses.spawn(async move {
+            for i in 0..1_300 {
+                let reply = env.login_http(&format!("guess-{worker}-{i}"), "x").await;
+                assert_eq!(reply.status.as_u16(), 400, "{reply:?}");
+            }
+        });
+    }
+    while let Some(done) = guesses.join_next().await {
+        done.expect("guesses");
+    }
+    // The user's fifth failure still locks.
+    env.login_http(USER, "x").await.assert_error(
+        400,
+        "SDK.LOGIN.1003",
+        "The account is locked. It will be unlocked in 15 minutes 0 seconds.",
+    );
+}
+
 async fn refresh(env: &Env, session: &str) -> Reply {
     let h = with_header(device_headers(CLIENT), "X-session-token", Some(session));
     env.call_raw(reqwest::Method::POST, REFRESH, &h, None).await
