@@ -29,8 +29,8 @@ pub const RAW_MAIN: &str = include_str!("../consumers/raw.rs");
 pub struct BuildConfig {
     /// The workspace root (where `Cargo.lock` and `crates/eiam` are).
     pub workspace: PathBuf,
-    /// Clean builds of each consumer; 0 only writes the crates and resolves their
-    /// dependencies (`cargo metadata --offline`).
+    /// Clean builds of each consumer; 0 only writes the crates and fetches their
+    /// dependencies (`cargo fetch`).
     pub repeats: usize,
 }
 
@@ -132,14 +132,13 @@ fn write_consumer(dir: &Path, name: &str, workspace: &Path) -> anyhow::Result<Pa
     std::fs::write(crate_dir.join("src/main.rs"), main)?;
     std::fs::copy(workspace.join("Cargo.lock"), crate_dir.join("Cargo.lock"))
         .context("copying the workspace's Cargo.lock")?;
-    // Resolve once (prunes the copied lock to what the consumer uses), untimed.
-    let output = cargo()
-        .args(["metadata", "--offline", "--format-version", "1"])
-        .current_dir(&crate_dir)
-        .output()?;
+    // Resolve and download once, untimed: prunes the copied lock to what the consumer
+    // uses, and fetches what the workspace's own builds did not need (dependencies of
+    // other platforms, which resolution wants), so that the timed builds run offline.
+    let output = cargo().args(["fetch"]).current_dir(&crate_dir).output()?;
     if !output.status.success() {
         bail!(
-            "cargo metadata for consumer-{name}: {}",
+            "cargo fetch for consumer-{name}: {}",
             String::from_utf8_lossy(&output.stderr)
         );
     }
