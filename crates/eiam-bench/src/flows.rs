@@ -118,7 +118,7 @@ pub fn run(config: &FlowConfig) -> anyhow::Result<FlowReport> {
     let pair = KeyPair::generate(KeySize::Rsa2048).map_err(|e| anyhow::anyhow!("{e}"))?;
     let pkcs8 = pair.as_der().map_err(|e| anyhow::anyhow!("{e}"))?;
     let signing_key = SigningKey::from_pkcs8_der(pkcs8.as_ref())?;
-    let pkcs1 = pkcs1_of_pkcs8(pkcs8.as_ref()).context("PKCS#8 layout")?;
+    let pkcs1 = SigningKey::pkcs1_of_pkcs8(pkcs8.as_ref()).context("PKCS#8 layout")?;
     let jwt_key = jsonwebtoken::EncodingKey::from_rsa_der(pkcs1);
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -398,39 +398,4 @@ fn jwt_rate(key: &jsonwebtoken::EncodingKey, duration: Duration) -> anyhow::Resu
         }
     }
     Ok(count as f64 / started.elapsed().as_secs_f64())
-}
-
-/// Reads one DER TLV: `(tag, value, rest)`.
-fn read_tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, mut rest) = rest.split_first()?;
-    let len = if first < 0x80 {
-        usize::from(first)
-    } else {
-        let count = usize::from(first & 0x7f);
-        let (bytes, after) = rest.split_at_checked(count)?;
-        rest = after;
-        bytes
-            .iter()
-            .fold(0usize, |acc, &b| (acc << 8) | usize::from(b))
-    };
-    let (value, rest) = rest.split_at_checked(len)?;
-    Some((tag, value, rest))
-}
-
-/// The PKCS#1 key inside a PKCS#8 `PrivateKeyInfo`.
-fn pkcs1_of_pkcs8(der: &[u8]) -> Option<&[u8]> {
-    let (0x30, info, _) = read_tlv(der)? else {
-        return None;
-    };
-    let (0x02, _, rest) = read_tlv(info)? else {
-        return None;
-    };
-    let (0x30, _, rest) = read_tlv(rest)? else {
-        return None;
-    };
-    let (0x04, key, _) = read_tlv(rest)? else {
-        return None;
-    };
-    Some(key)
 }

@@ -90,6 +90,13 @@ impl SigningKey {
         Self::from_pkcs1_der(pkcs1)
     }
 
+    /// The PKCS#1 `RSAPrivateKey` inside a DER-encoded PKCS#8 `PrivateKeyInfo`, for tools
+    /// that need the key in the other encoding (e.g. `jsonwebtoken::EncodingKey::from_rsa_der`);
+    /// `None` if `der` is not laid out as one.
+    pub fn pkcs1_of_pkcs8(der: &[u8]) -> Option<&[u8]> {
+        pkcs1_of_pkcs8(der)
+    }
+
     /// Parses a DER-encoded PKCS#1 (RFC 8017 `RSAPrivateKey`) RSA private key of 2048 to
     /// 8192 bits.
     ///
