@@ -561,11 +561,10 @@ pub(crate) fn http_client_with_roots(
     if is_loopback(url) {
         // A proxy configured for the outside world must not see loopback traffic.
         http = http.no_proxy();
-    }
-    if let Some(url::Host::Domain(name)) = url.host() {
-        // `localhost` is trusted by name for plain http: it must not be left to a resolver
-        // (a search domain, a hosts file, the network's DNS) to send it elsewhere.
-        if name.eq_ignore_ascii_case("localhost") {
+        // The one loopback name, `localhost`, is trusted by name for plain http: it must not
+        // be left to a resolver (a search domain, a hosts file, the network's DNS) to send
+        // it elsewhere.
+        if let Some(url::Host::Domain(name)) = url.host() {
             let loopback = [
                 std::net::SocketAddr::from((std::net::Ipv4Addr::LOCALHOST, 0)),
                 std::net::SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 0)),

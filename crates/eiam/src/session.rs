@@ -84,12 +84,10 @@ impl Session {
         id_token: Option<String>,
     ) -> Result<Session, Error> {
         let parsed = SessionStatus::parse(&status);
-        let Some(token) = session_token.filter(|t| !t.is_empty()) else {
-            return Err(Error::NotSignedIn { status });
+        let token = match session_token.filter(|t| !t.is_empty()) {
+            Some(token) if parsed != SessionStatus::AccessDenied => token,
+            _ => return Err(Error::NotSignedIn { status }),
         };
-        if parsed == SessionStatus::AccessDenied {
-            return Err(Error::NotSignedIn { status });
-        }
         let status = parsed;
         let expire = expire.ok_or_else(|| Error::UnexpectedResponse {
             status: Some(reqwest::StatusCode::OK),
